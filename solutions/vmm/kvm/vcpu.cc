@@ -1,0 +1,103 @@
+#include "vmm/kvm/vcpu.h"
+
+#include <fmt/format.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+
+#include "support/sys_error.h"
+
+namespace uh::vmm {
+
+std::string exit_name(const VcpuExit& exit) {
+  struct Namer {
+    std::string operator()(const IoExit&) const { return "KVM_EXIT_IO"; }
+    std::string operator()(const MmioExit&) const { return "KVM_EXIT_MMIO"; }
+    std::string operator()(const HltExit&) const { return "KVM_EXIT_HLT"; }
+    std::string operator()(const ShutdownExit&) const { return "KVM_EXIT_SHUTDOWN"; }
+    std::string operator()(const InternalErrorExit&) const { return "KVM_EXIT_INTERNAL_ERROR"; }
+    std::string operator()(const FailEntryExit&) const { return "KVM_EXIT_FAIL_ENTRY"; }
+    std::string operator()(const InterruptedExit&) const { return "KVM_EXIT_INTR"; }
+    std::string operator()(const UnknownExit& e) const {
+      return fmt::format("exit reason {}", e.reason);
+    }
+  };
+  return std::visit(Namer{}, exit);
+}
+
+kvm_regs Vcpu::regs() const {
+  kvm_regs regs{};
+  check_sys(::ioctl(fd_.get(), KVM_GET_REGS, &regs), "ioctl(KVM_GET_REGS)",
+            fmt::format("vCPU {}", id_));
+  return regs;
+}
+
+void Vcpu::set_regs(const kvm_regs& regs) {
+  check_sys(::ioctl(fd_.get(), KVM_SET_REGS, &regs), "ioctl(KVM_SET_REGS)",
+            fmt::format("vCPU {}", id_));
+}
+
+kvm_sregs Vcpu::sregs() const {
+  kvm_sregs sregs{};
+  check_sys(::ioctl(fd_.get(), KVM_GET_SREGS, &sregs), "ioctl(KVM_GET_SREGS)",
+            fmt::format("vCPU {}", id_));
+  return sregs;
+}
+
+void Vcpu::set_sregs(const kvm_sregs& sregs) {
+  check_sys(::ioctl(fd_.get(), KVM_SET_SREGS, &sregs), "ioctl(KVM_SET_SREGS)",
+            fmt::format("vCPU {}", id_));
+}
+
+VcpuExit Vcpu::run() {
+  // LAB(01.6) Enter the guest with KVM_RUN and decode kvm_run's exit_reason
+  // into a VcpuExit (EINTR means a signal interrupted the run).
+  if (::ioctl(fd_.get(), KVM_RUN, 0) < 0) {
+    if (errno == EINTR) return InterruptedExit{};
+    throw SysError("ioctl(KVM_RUN)", fmt::format("vCPU {}", id_), errno);
+  }
+  kvm_run* run = run_page();
+  switch (run->exit_reason) {
+    case KVM_EXIT_IO: {
+      IoExit io;
+      io.direction =
+          run->io.direction == KVM_EXIT_IO_OUT ? IoExit::Direction::kOut : IoExit::Direction::kIn;
+      io.port = run->io.port;
+      io.size = run->io.size;
+      io.count = run->io.count;
+      // The bytes live inside the kvm_run mapping at data_offset. KVM sets it,
+      // but a bounds check costs nothing and turns a kernel surprise into an
+      // error instead of a stray pointer.
+      std::uint64_t length = std::uint64_t{io.size} * io.count;
+      if (run->io.data_offset > run_.size() || length > run_.size() - run->io.data_offset) {
+        throw SysError("KVM_EXIT_IO", "data outside the kvm_run page", EPROTO);
+      }
+      io.data = run_.bytes().subspan(run->io.data_offset, length);
+      return io;
+    }
+    case KVM_EXIT_MMIO: {
+      std::uint32_t length = std::min<std::uint32_t>(run->mmio.len, sizeof run->mmio.data);
+      return MmioExit{run->mmio.phys_addr, run->mmio.is_write != 0,
+                      std::span<std::uint8_t>(run->mmio.data, length)};
+    }
+    case KVM_EXIT_HLT:
+      return HltExit{};
+    case KVM_EXIT_SHUTDOWN:
+      return ShutdownExit{};
+    case KVM_EXIT_INTERNAL_ERROR: {
+      InternalErrorExit error{run->internal.suberror, {}};
+      std::uint32_t n = std::min<std::uint32_t>(run->internal.ndata, 16);
+      error.data.assign(run->internal.data, run->internal.data + n);
+      return error;
+    }
+    case KVM_EXIT_FAIL_ENTRY:
+      return FailEntryExit{run->fail_entry.hardware_entry_failure_reason, run->fail_entry.cpu};
+    case KVM_EXIT_INTR:
+      return InterruptedExit{};
+    default:
+      return UnknownExit{run->exit_reason};
+  }
+  // END LAB
+}
+
+}  // namespace uh::vmm
