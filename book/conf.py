@@ -16,7 +16,7 @@ copyright = "the Under the Hood authors"
 extensions = ["myst_parser", "breathe", "sphinx.ext.graphviz"]
 root_doc = "book/index"
 include_patterns = ["book/**", "chapters/*/README.md", "resources/**"]
-exclude_patterns = ["build/**", "labs/**", "solutions/**", "**/.git/**"]
+exclude_patterns = ["book/_templates/**", "build/**", "labs/**", "solutions/**", "**/.git/**"]
 source_suffix = {".md": "markdown"}
 
 myst_enable_extensions = ["colon_fence", "deflist"]
@@ -25,6 +25,9 @@ myst_heading_anchors = 3
 html_theme = "furo"
 html_title = "Under the Hood"
 html_static_path = []
+templates_path = ["_templates"]
+# The book's front page is book/index; build/book/html/index.html sends readers there.
+html_additional_pages = {"index": "redirect.html"}
 
 breathe_projects = {"uh": os.environ.get("UH_DOXYGEN_XML", str(ROOT / "build/book/doxygen/xml"))}
 breathe_default_project = "uh"
