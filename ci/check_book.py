@@ -34,10 +34,15 @@ class Page(HTMLParser):
         self._in_heading = 0
         self._in_pre = 0
         self._skip = 0
+        self._links: list[bool] = []  # per open <a>: is it a heading's link?
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        if tag == "a":  # the pilcrow/hash links Sphinx puts after headings are not text
+            headerlink = ("class", "headerlink") in attrs
+            self._links.append(headerlink)
+            self._skip += headerlink
         if tag == "h1":
             self._in_heading += 1
             self.headings.append("")
@@ -48,6 +53,8 @@ class Page(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
             self._skip -= 1
+        if tag == "a" and self._links:
+            self._skip -= self._links.pop()
         if tag == "h1":
             self._in_heading -= 1
         if tag == "pre":
@@ -75,7 +82,7 @@ def render(chromium: str, page: Path) -> Page:
 
 
 def main(argv: list[str]) -> int:
-    html = Path(argv[0]) if argv else ROOT / "build/book/html"
+    html = (Path(argv[0]) if argv else ROOT / "build/book/html").resolve()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         print("check_book: chromium is not installed; run ci/install-deps", file=sys.stderr)

@@ -1,6 +1,7 @@
 // The anchor for lab bench 01: the same guest run by the shortest possible VMM.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 

@@ -27,7 +27,8 @@ int main() {
     fmt::print("  {:>4}  KVM_EXIT_IO (OUT to port 0xe9, one per character)\n", s.io_out);
     fmt::print("  {:>4}  KVM_EXIT_IO (IN)\n", s.io_in);
     fmt::print("  {:>4}  KVM_EXIT_MMIO\n", s.mmio_read + s.mmio_write);
-    fmt::print("  {:>4}  KVM_EXIT_HLT\n", 1);
+    fmt::print("  {:>4}  KVM_EXIT_HLT\n",
+               outcome.stop == uh::vmm::RunOutcome::Stop::kHalted ? 1 : 0);
     fmt::print("Setting up the VM took {:.0f} us; running the guest to HLT took {:.0f} us.\n",
                us(created - start), us(halted - created));
     kvm_regs regs = vm.vcpu().regs();

@@ -61,6 +61,21 @@ TEST(IoBus, AddressesAroundADeviceFindNothing) {
   EXPECT_TRUE(device->accesses.empty());
 }
 
+TEST(IoBus, AccessRunningPastADevicesEndFindsNothing) {
+  // A 4-byte access at the device's last byte would hand it 3 bytes that are
+  // not its own; the bus refuses instead.
+  IoBus bus("test bus");
+  auto device = std::make_shared<RecordingDevice>();
+  bus.insert(BusRange{0x3f8, 8}, device);
+  std::uint8_t word[4] = {};
+  EXPECT_FALSE(bus.write(0x3ff, word));
+  EXPECT_FALSE(bus.read(0x3fd, word));
+  EXPECT_TRUE(bus.write(0x3fc, word));  // the last four bytes: fine
+  ASSERT_EQ(device->accesses.size(), 1u);
+  EXPECT_EQ(device->accesses[0].offset, 4u);
+  EXPECT_EQ(device->accesses[0].size, 4u);
+}
+
 TEST(IoBus, PicksTheRightDeviceAmongMany) {
   IoBus bus("test bus");
   auto low = std::make_shared<RecordingDevice>();
@@ -102,6 +117,9 @@ TEST(IoBus, EmptyAndWrappingRangesAreRejected) {
   bus.insert(BusRange{UINT64_MAX - 3, 4}, device);  // ends at the very top: fine
   std::uint8_t byte = 0;
   EXPECT_TRUE(bus.write(UINT64_MAX, std::span(&byte, 1)));
+  std::uint8_t pair[2] = {};
+  EXPECT_FALSE(bus.write(UINT64_MAX, pair));  // would run past 2^64
+  EXPECT_TRUE(bus.write(UINT64_MAX - 1, pair));
 }
 
 TEST(IoBus, ErrorNamesTheBusAndBothRanges) {

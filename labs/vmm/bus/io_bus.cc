@@ -4,6 +4,9 @@
 #include "vmm/bus/io_bus.h"
 
 #include <fmt/format.h>
+
+#include <iterator>
+#include <utility>
 #include "support/todo.h"
 
 namespace uh::vmm {
@@ -17,21 +20,25 @@ void IoBus::insert(BusRange range, std::shared_ptr<BusDevice> device) {
   // END LAB
 }
 
-const IoBus::Entry* IoBus::find(std::uint64_t address) const {
-  // LAB(01.2) Return the entry whose range holds `address`, or nullptr.
-  throw uh::Todo("01.2", "Return the entry whose range holds `address`, or nullptr.");
+const IoBus::Entry* IoBus::find(std::uint64_t address, std::uint64_t length) const {
+  // LAB(01.2) Return the entry whose range holds all of [address, address + length), or nullptr.
+  throw uh::Todo("01.2",
+                 "Return the entry whose range holds all of [address, address + length), or "
+                 "nullptr.");
   // END LAB
 }
 
 bool IoBus::read(std::uint64_t address, std::span<std::uint8_t> data) const {
-  const Entry* entry = find(address);
+  if (data.empty()) return false;
+  const Entry* entry = find(address, data.size());
   if (entry == nullptr) return false;
   entry->device->read(address - entry->range.base, data);
   return true;
 }
 
 bool IoBus::write(std::uint64_t address, std::span<const std::uint8_t> data) const {
-  const Entry* entry = find(address);
+  if (data.empty()) return false;
+  const Entry* entry = find(address, data.size());
   if (entry == nullptr) return false;
   entry->device->write(address - entry->range.base, data);
   return true;

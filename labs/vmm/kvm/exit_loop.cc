@@ -4,6 +4,7 @@
 #include "vmm/kvm/exit_loop.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <variant>
 #include "support/todo.h"

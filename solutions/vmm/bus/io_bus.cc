@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+#include <utility>
+
 namespace uh::vmm {
 
 void IoBus::insert(BusRange range, std::shared_ptr<BusDevice> device) {
@@ -30,25 +33,29 @@ void IoBus::insert(BusRange range, std::shared_ptr<BusDevice> device) {
   // END LAB
 }
 
-const IoBus::Entry* IoBus::find(std::uint64_t address) const {
-  // LAB(01.2) Return the entry whose range holds `address`, or nullptr.
+const IoBus::Entry* IoBus::find(std::uint64_t address, std::uint64_t length) const {
+  // LAB(01.2) Return the entry whose range holds all of [address, address + length), or nullptr.
   auto it = devices_.upper_bound(address);
   if (it == devices_.begin()) return nullptr;
   const Entry& entry = std::prev(it)->second;
-  if (address - entry.range.base > entry.range.size - 1) return nullptr;
+  std::uint64_t offset = address - entry.range.base;  // no underflow: base <= address
+  // Both sides count "bytes after the first": no sum that could wrap.
+  if (offset > entry.range.size - 1 || length - 1 > entry.range.size - 1 - offset) return nullptr;
   return &entry;
   // END LAB
 }
 
 bool IoBus::read(std::uint64_t address, std::span<std::uint8_t> data) const {
-  const Entry* entry = find(address);
+  if (data.empty()) return false;
+  const Entry* entry = find(address, data.size());
   if (entry == nullptr) return false;
   entry->device->read(address - entry->range.base, data);
   return true;
 }
 
 bool IoBus::write(std::uint64_t address, std::span<const std::uint8_t> data) const {
-  const Entry* entry = find(address);
+  if (data.empty()) return false;
+  const Entry* entry = find(address, data.size());
   if (entry == nullptr) return false;
   entry->device->write(address - entry->range.base, data);
   return true;

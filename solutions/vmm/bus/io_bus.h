@@ -41,11 +41,14 @@ class IoBus {
   /// past 2^64, or overlaps a device already on the bus.
   void insert(BusRange range, std::shared_ptr<BusDevice> device);
 
-  /// Sends a guest read at `address` to the device whose range holds it, with
-  /// the offset from that range's base. Returns false when no device does.
+  /// Sends a guest read of `data.size()` bytes at `address` to the device
+  /// whose range holds all of them, with the offset from that range's base.
+  /// Returns false when no device does: none at `address`, or an access that
+  /// starts inside a range and runs past its end (no device ever sees bytes
+  /// outside its own range).
   bool read(std::uint64_t address, std::span<std::uint8_t> data) const;
 
-  /// Sends a guest write at `address` to its device; false when there is none.
+  /// Sends a guest write to its device, with the same rule; false when there is none.
   bool write(std::uint64_t address, std::span<const std::uint8_t> data) const;
 
   const std::string& name() const { return name_; }
@@ -56,8 +59,9 @@ class IoBus {
     std::shared_ptr<BusDevice> device;
   };
 
-  /// The entry whose range holds `address`, or nullptr.
-  const Entry* find(std::uint64_t address) const;
+  /// The entry whose range holds all of [address, address + length), or
+  /// nullptr. REQUIRES: length >= 1.
+  const Entry* find(std::uint64_t address, std::uint64_t length) const;
 
   std::string name_;
   std::map<std::uint64_t, Entry> devices_;  // keyed by range.base

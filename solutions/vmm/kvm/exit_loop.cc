@@ -1,6 +1,7 @@
 #include "vmm/kvm/exit_loop.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <variant>
 
@@ -33,11 +34,11 @@ RunOutcome run_until_halt(ExitSource& vcpu, const IoBus& ports, const IoBus& mmi
         if (!handled) {
           throw GuestError(
               GuestError::Kind::kUnhandledIo,
-              out ? fmt::format("guest wrote {} to port {:#x} at rip {:#x}, but no device is "
-                                "on that port",
+              out ? fmt::format("guest wrote {} to port {:#x} (rip {:#x}, just past the OUT), "
+                                "but no device is on that port",
                                 hex_bytes(item), io->port, vcpu.instruction_pointer())
-                  : fmt::format("guest read {} byte(s) from port {:#x} at rip {:#x}, but no "
-                                "device is on that port",
+                  : fmt::format("guest read {} byte(s) from port {:#x} (rip {:#x}, just past "
+                                "the IN), but no device is on that port",
                                 io->size, io->port, vcpu.instruction_pointer()));
         }
       }
@@ -67,13 +68,15 @@ RunOutcome run_until_halt(ExitSource& vcpu, const IoBus& ports, const IoBus& mmi
     } else if (auto* internal = std::get_if<InternalErrorExit>(&exit)) {
       throw GuestError(GuestError::Kind::kInternalError,
                        fmt::format("KVM could not continue the guest (KVM_EXIT_INTERNAL_ERROR, "
-                                   "suberror {}) at rip {:#x}",
-                                   internal->suberror, vcpu.instruction_pointer()));
+                                   "suberror {}, data [{:#x}]) at rip {:#x}",
+                                   internal->suberror, fmt::join(internal->data, ", "),
+                                   vcpu.instruction_pointer()));
     } else if (auto* failed = std::get_if<FailEntryExit>(&exit)) {
       throw GuestError(GuestError::Kind::kFailedEntry,
                        fmt::format("the CPU refused to enter the guest (KVM_EXIT_FAIL_ENTRY, "
-                                   "hardware reason {:#x}): the register state is invalid",
-                                   failed->reason));
+                                   "hardware reason {:#x}) at rip {:#x}: the register state "
+                                   "is invalid",
+                                   failed->reason, vcpu.instruction_pointer()));
     } else {
       throw GuestError(
           GuestError::Kind::kUnknownExit,
