@@ -9,9 +9,7 @@ namespace {
 Decoded<Hash256> read_hash(Reader& in) {
   auto bytes = in.bytes(Hash256::kSize);
   if (!bytes) return unexpected(bytes.error());
-  std::array<std::uint8_t, Hash256::kSize> raw;
-  std::copy(bytes->begin(), bytes->end(), raw.begin());
-  return Hash256(raw);
+  return *Hash256::from_bytes(*bytes);  // exactly kSize bytes: always a hash
 }
 
 }  // namespace

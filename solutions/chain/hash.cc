@@ -30,15 +30,15 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
-std::optional<std::string> parse_hex_bytes(std::string_view hex) {
+std::optional<std::vector<std::uint8_t>> parse_hex_bytes(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
+  std::vector<std::uint8_t> out;
   out.reserve(hex.size() / 2);
   for (std::size_t i = 0; i < hex.size(); i += 2) {
     int hi = hex_value(hex[i]);
     int lo = hex_value(hex[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi << 4 | lo));
+    out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
   }
   return out;
 }
@@ -51,13 +51,18 @@ std::string Hash256::to_display_hex() const {
   return chain::to_hex(reversed);
 }
 
+std::optional<Hash256> Hash256::from_bytes(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() != kSize) return std::nullopt;
+  std::array<std::uint8_t, kSize> raw;
+  std::copy(bytes.begin(), bytes.end(), raw.begin());
+  return Hash256(raw);
+}
+
 std::optional<Hash256> Hash256::from_hex(std::string_view hex) {
   if (hex.size() != 2 * kSize) return std::nullopt;
-  std::optional<std::string> raw = parse_hex_bytes(hex);
+  std::optional<std::vector<std::uint8_t>> raw = parse_hex_bytes(hex);
   if (!raw) return std::nullopt;
-  std::array<std::uint8_t, kSize> bytes;
-  std::copy(raw->begin(), raw->end(), bytes.begin());
-  return Hash256(bytes);
+  return from_bytes(*raw);
 }
 
 std::optional<Hash256> Hash256::from_display_hex(std::string_view hex) {

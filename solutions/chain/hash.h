@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace uh::chain {
 
@@ -31,6 +32,9 @@ class Hash256 {
   std::string to_hex() const;
   /// Lower-case hex with the bytes reversed, as block explorers show hashes.
   std::string to_display_hex() const;
+
+  /// Exactly 32 bytes in internal order; nothing on any other length.
+  static std::optional<Hash256> from_bytes(std::span<const std::uint8_t> bytes);
 
   /// Parses 64 hex digits (either case); nothing on any other input.
   static std::optional<Hash256> from_hex(std::string_view hex);
@@ -55,8 +59,8 @@ Hash256 sha256(std::span<const std::uint8_t> data);
 /// Merkle nodes (and immune to SHA-256's length-extension property).
 Hash256 double_sha256(std::span<const std::uint8_t> data);
 
-/// Lower-case hex of any bytes; parse back with parse_hex (nothing on bad input).
+/// Lower-case hex of any bytes; parse_hex_bytes reads it back (nothing on bad input).
 std::string to_hex(std::span<const std::uint8_t> bytes);
-std::optional<std::string> parse_hex_bytes(std::string_view hex);
+std::optional<std::vector<std::uint8_t>> parse_hex_bytes(std::string_view hex);
 
 }  // namespace uh::chain

@@ -169,12 +169,14 @@ Decoded<PublicKey> PublicKey::from_compressed(std::span<const std::uint8_t> byte
   return PublicKey(own(key, "EVP_PKEY_fromdata"), compressed);
 }
 
-Address PublicKey::address() const {
-  Hash256 h = sha256(compressed_);
+Address Address::of_key(std::span<const std::uint8_t> compressed_key) {
+  Hash256 h = sha256(compressed_key);
   Address a;
-  std::copy(h.bytes().end() - Address::kSize, h.bytes().end(), a.bytes.begin());
+  std::copy(h.bytes().end() - kSize, h.bytes().end(), a.bytes.begin());
   return a;
 }
+
+Address PublicKey::address() const { return Address::of_key(compressed_); }
 
 bool PublicKey::verify(const Hash256& digest, const Signature& signature) const {
   // LAB(07.4) Verify `signature` over the 32-byte digest with EVP_PKEY_verify

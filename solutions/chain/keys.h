@@ -30,6 +30,9 @@ struct Address {
   static constexpr std::size_t kSize = 20;
   std::array<std::uint8_t, kSize> bytes{};
 
+  /// The address of a compressed public key (its 33 bytes; not validated here).
+  static Address of_key(std::span<const std::uint8_t> compressed_key);
+
   std::string to_hex() const { return chain::to_hex(bytes); }
   auto operator<=>(const Address&) const = default;
 };

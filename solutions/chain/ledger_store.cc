@@ -8,10 +8,10 @@ namespace {
 
 std::span<const std::uint8_t> blob(const Hash256& h) { return h.span(); }
 
+// A hash column read back; a wrong length (a damaged file) reads as zero and
+// fails the comparisons it is used in.
 Hash256 hash_of(const std::vector<std::uint8_t>& bytes) {
-  std::array<std::uint8_t, Hash256::kSize> raw{};
-  if (bytes.size() == raw.size()) std::copy(bytes.begin(), bytes.end(), raw.begin());
-  return Hash256(raw);
+  return Hash256::from_bytes(bytes).value_or(Hash256());
 }
 
 // Rolls back unless commit() was called: a failed append leaves nothing.

@@ -22,10 +22,7 @@ Transaction Transaction::make_signed(const PrivateKey& key, std::uint32_t chain_
 Address Transaction::from() const {
   // The sender's key was checked when the transaction was decoded or made; the
   // address is a hash of its bytes either way.
-  Hash256 h = sha256(sender);
-  Address a;
-  std::copy(h.bytes().end() - Address::kSize, h.bytes().end(), a.bytes.begin());
-  return a;
+  return Address::of_key(sender);
 }
 
 std::vector<std::uint8_t> Transaction::signing_bytes() const {
