@@ -3,6 +3,8 @@
 // `./lab hint 07` helps, `./lab reset 07` brings this skeleton back.
 #include "chain/world_state.h"
 
+#include <stdexcept>
+
 #include "chain/encoding.h"
 #include "chain/merkle.h"
 #include "support/todo.h"
@@ -37,6 +39,10 @@ void WorldState::set(const Address& address, const Account& account) {
 
 void WorldState::credit(const Address& address, std::uint64_t amount) {
   Account a = account(address);
+  if (a.balance > UINT64_MAX - amount) {
+    throw std::overflow_error("credit of " + std::to_string(amount) + " to " + address.to_hex() +
+                              " would pass 2^64 - 1");
+  }
   a.balance += amount;
   set(address, a);
 }

@@ -25,7 +25,8 @@ class Blockchain {
  public:
   /// A new chain whose genesis block (height 0, no transactions) credits
   /// `allocations`. When `store` is given, genesis is written to it, which
-  /// must be empty.
+  /// must be empty. Genesis is the chain's agreed starting point: it is
+  /// neither sealed nor validated, and every node must be given the same one.
   Blockchain(const Consensus& consensus, ChainParams params,
              const std::vector<std::pair<Address, std::uint64_t>>& allocations,
              std::uint64_t genesis_time, std::unique_ptr<LedgerStore> store = nullptr);

@@ -61,6 +61,7 @@ using Ctx = std::unique_ptr<EVP_PKEY_CTX, CtxDeleter>;
 // (for a public key: the bytes are not a point on the curve).
 EVP_PKEY* key_from_data(std::span<const std::uint8_t> public_point, const BIGNUM* secret) {
   OSSL_PARAM_BLD* builder = OSSL_PARAM_BLD_new();
+  if (builder == nullptr) throw std::bad_alloc();
   OSSL_PARAM_BLD_push_utf8_string(builder, OSSL_PKEY_PARAM_GROUP_NAME, "secp256k1", 0);
   OSSL_PARAM_BLD_push_octet_string(builder, OSSL_PKEY_PARAM_PUB_KEY, public_point.data(),
                                    public_point.size());
@@ -145,6 +146,12 @@ std::vector<std::uint8_t> Signature::der() const {
   ECDSA_SIG* sig = ECDSA_SIG_new();
   BIGNUM* r = BN_bin2bn(bytes_.data(), 32, nullptr);
   BIGNUM* s = BN_bin2bn(bytes_.data() + 32, 32, nullptr);
+  if (sig == nullptr || r == nullptr || s == nullptr) {
+    ECDSA_SIG_free(sig);
+    BN_free(r);
+    BN_free(s);
+    throw std::bad_alloc();
+  }
   ECDSA_SIG_set0(sig, r, s);  // sig owns r and s now
   int length = i2d_ECDSA_SIG(sig, nullptr);
   std::vector<std::uint8_t> out(static_cast<std::size_t>(std::max(length, 0)));

@@ -1,5 +1,7 @@
 #include "chain/world_state.h"
 
+#include <stdexcept>
+
 #include "chain/encoding.h"
 #include "chain/merkle.h"
 
@@ -33,6 +35,10 @@ void WorldState::set(const Address& address, const Account& account) {
 
 void WorldState::credit(const Address& address, std::uint64_t amount) {
   Account a = account(address);
+  if (a.balance > UINT64_MAX - amount) {
+    throw std::overflow_error("credit of " + std::to_string(amount) + " to " + address.to_hex() +
+                              " would pass 2^64 - 1");
+  }
   a.balance += amount;
   set(address, a);
 }

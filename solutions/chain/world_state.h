@@ -46,6 +46,7 @@ class WorldState {
   Account account(const Address& address) const;
 
   /// Adds `amount` to an account without a transaction (genesis allocations).
+  /// Throws std::overflow_error if the balance would pass 2^64 - 1.
   void credit(const Address& address, std::uint64_t amount);
 
   /// Checks `tx`'s nonce and funds against the sender's account, then moves

@@ -4,9 +4,9 @@
 // hang, no undefined behaviour. And the encoding is canonical, so whatever
 // decodes must encode back to exactly the same bytes.
 //
-// Built two ways: with clang's libFuzzer (the `fuzz` preset, run by ./lab test
-// for a bounded time), and with replay_main.cc as an ordinary test that runs a
-// fixed, seeded set of mutated inputs on every build.
+// Built two ways: with clang's libFuzzer (the `fuzz` preset, which the full
+// `./lab test` runs for a bounded time), and with replay_main.cc as an ordinary
+// test that runs a fixed, seeded set of mutated inputs on every build.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -76,6 +76,13 @@ TEST(WorldState, CreditPast2To64IsRefusedAndChangesNothing) {
   EXPECT_EQ(state.account(addr(1)), (Account{100, 0}));
 }
 
+TEST(WorldState, GenesisCreditPast2To64IsRefused) {
+  WorldState state;
+  state.credit(addr(1), UINT64_MAX - 1);
+  EXPECT_THROW(state.credit(addr(1), 2), std::overflow_error);
+  EXPECT_EQ(state.account(addr(1)).balance, UINT64_MAX - 1);
+}
+
 TEST(WorldState, SendingToYourselfOnlyCostsTheFee) {
   WorldState state;
   state.credit(addr(1), 100);
