@@ -34,8 +34,11 @@ Hash256 bitcoin_header_hash(std::uint32_t version, const std::string& previous,
     for (int i = 0; i < 4; ++i) header.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
   };
   le32(version);
-  for (auto b : hash_from_display(previous).bytes()) header.push_back(b);
-  for (auto b : hash_from_display(merkle).bytes()) header.push_back(b);
+  // Keep the hashes alive: a range-for over a temporary's member would not.
+  Hash256 previous_hash = hash_from_display(previous);
+  Hash256 merkle_hash = hash_from_display(merkle);
+  header.insert(header.end(), previous_hash.bytes().begin(), previous_hash.bytes().end());
+  header.insert(header.end(), merkle_hash.bytes().begin(), merkle_hash.bytes().end());
   le32(time);
   le32(bits);
   le32(nonce);
