@@ -1,6 +1,7 @@
 // Chapter 07 — the SQLite ledger: one transaction per block, crash-safe.
 #include "chain/ledger_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -122,8 +123,14 @@ TEST(LedgerStore, ANewerSchemaIsRefused) {
   EXPECT_THROW(LedgerStore store(dir.file("future.db")), SqliteError);
 }
 
-// Writes blocks until killed. Runs in a child process.
-[[noreturn]] void write_forever(const std::string& path) {
+// Writes blocks until killed, writing a byte to `progress` after each one
+// (without ever blocking on it). Runs in a child process.
+[[noreturn]] void write_forever(const std::string& path, int progress) {
+  ::fcntl(progress, F_SETFL, O_NONBLOCK);
+  auto tell = [&] {
+    char byte = 1;
+    [[maybe_unused]] ssize_t n = ::write(progress, &byte, 1);  // a full pipe is fine
+  };
   try {
     LedgerStore store(path);
     std::optional<Block> last = store.block_at(store.tip_height().value_or(0));
@@ -136,6 +143,7 @@ TEST(LedgerStore, ANewerSchemaIsRefused) {
       Block next = block_on(&last->header, 50);
       store.append(next);
       last = next;
+      tell();
     }
   } catch (const std::exception& e) {
     // The parent's assertion fails; this line says why.
@@ -151,13 +159,24 @@ TEST(LedgerStore, KilledMidWriteReopensAtTheLastWholeBlock) {
   std::string path = dir.file("ledger.db");
   std::uint64_t previous_tip = 0;
   for (int round = 0; round < 6; ++round) {
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe(pipe_fds), 0);
     pid_t child = ::fork();
     ASSERT_GE(child, 0);
-    if (child == 0) write_forever(path);
-    std::this_thread::sleep_for(std::chrono::milliseconds(40 + 37 * round));
+    if (child == 0) {
+      ::close(pipe_fds[0]);
+      write_forever(path, pipe_fds[1]);
+    }
+    ::close(pipe_fds[1]);
+    // Wait for the writer's first block of this round (however slow its start
+    // is, e.g. under a sanitizer), then let it run a while before the kill.
+    char byte = 0;
+    ASSERT_EQ(::read(pipe_fds[0], &byte, 1), 1) << "the writer died before writing a block";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + 13 * round));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
+    ::close(pipe_fds[0]);
     ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself, status " << status;
 
     LedgerStore store(path);
