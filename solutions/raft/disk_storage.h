@@ -1,0 +1,73 @@
+// raft/disk_storage.h — a node's persistent state in files: the durable twin of MemoryStorage.
+//
+// Owns: a directory holding
+//   hardstate          term, vote, commit + CRC, replaced atomically (write, fsync, rename)
+//   snapshot           the latest snapshot + CRC, replaced atomically
+//   log-<first>.seg    segments of log records, each [length u32][crc32 u32][payload]
+// and the open descriptor of the last segment. persist() returns only after
+// fsync: a node may send the messages of a Ready only then.
+//
+// Recovery on open: segments are read in order; a record cut short or with a
+// wrong checksum at the end of the last segment is a write the crash
+// interrupted, and the segment is truncated there (a "torn tail"). The same
+// damage anywhere else is corruption and opening fails, naming the file and
+// offset: silently dropping acknowledged entries could break Raft's safety.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "raft/raft.h"
+#include "raft/raw_node.h"
+#include "support/unique_fd.h"
+
+namespace uh::raft {
+
+class DiskStorage {
+ public:
+  /// Opens (creating if needed) the storage in `dir` and recovers its state.
+  /// A segment is closed and a new one started past `segment_bytes`.
+  /// Throws SysError on I/O errors and std::runtime_error on corruption.
+  explicit DiskStorage(std::filesystem::path dir, std::size_t segment_bytes = 1 << 20);
+
+  /// Persists what `ready` asks (snapshot, entries, hard state) and fsyncs.
+  void persist(const Ready& ready);
+  /// This node's own compaction: keeps `snapshot`, deletes whole segments it covers.
+  void save_snapshot(const Snapshot& snapshot);
+
+  /// What was recovered and written since, to start a node from.
+  PersistedState state() const { return {hard_state_, snapshot_, entries_}; }
+
+  /// Bytes of torn tail dropped when opening (0 after a clean shutdown).
+  std::uint64_t recovered_torn_bytes() const { return torn_bytes_; }
+
+ private:
+  struct Segment {
+    LogIndex first;  // index of its first record
+    std::filesystem::path path;
+    std::vector<std::uint64_t> offsets;  // file offset of each record
+  };
+
+  void recover();
+  void recover_segment(Segment& segment, bool last);
+  void append(const std::vector<Entry>& entries);
+  void flush(std::vector<std::uint8_t>& batch);
+  void truncate_from(LogIndex index);
+  void start_segment(LogIndex first);
+  void write_atomically(const std::filesystem::path& name, const std::vector<std::uint8_t>& bytes);
+
+  std::filesystem::path dir_;
+  std::size_t segment_bytes_;
+  HardState hard_state_;
+  std::optional<Snapshot> snapshot_;
+  std::vector<Entry> entries_;
+  std::vector<Segment> segments_;
+  UniqueFd tail_;  // the last segment, open for appending
+  std::uint64_t tail_size_ = 0;
+  std::uint64_t torn_bytes_ = 0;
+};
+
+}  // namespace uh::raft

@@ -1,0 +1,105 @@
+#include "raft/kv_store.h"
+
+#include <charconv>
+
+namespace uh::raft {
+
+namespace {
+
+void put_field(std::string& out, const std::string& field) {
+  out += std::to_string(field.size());
+  out += ':';
+  out += field;
+}
+
+// Reads "<decimal length>:<bytes>" at `pos`; nothing on any malformation.
+std::optional<std::string> take_field(const std::string& in, std::size_t& pos) {
+  std::size_t colon = in.find(':', pos);
+  if (colon == std::string::npos || colon == pos || colon - pos > 9) return std::nullopt;
+  std::size_t length = 0;
+  auto [end, error] = std::from_chars(in.data() + pos, in.data() + colon, length);
+  if (error != std::errc() || end != in.data() + colon) return std::nullopt;
+  if (length > in.size() - colon - 1) return std::nullopt;
+  std::string field = in.substr(colon + 1, length);
+  pos = colon + 1 + length;
+  return field;
+}
+
+std::optional<std::uint64_t> number(const std::optional<std::string>& field) {
+  if (!field || field->empty()) return std::nullopt;
+  std::uint64_t v = 0;
+  auto [end, error] = std::from_chars(field->data(), field->data() + field->size(), v);
+  if (error != std::errc() || end != field->data() + field->size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::string encode_command(const KvCommand& c) {
+  std::string out = "kv1";
+  const char* op = c.op == KvCommand::Op::kGet   ? "get"
+                   : c.op == KvCommand::Op::kPut ? "put"
+                                                 : "append";
+  put_field(out, op);
+  put_field(out, std::to_string(c.client));
+  put_field(out, std::to_string(c.sequence));
+  put_field(out, c.key);
+  put_field(out, c.value);
+  return out;
+}
+
+std::optional<KvCommand> decode_command(const std::string& data) {
+  if (data.rfind("kv1", 0) != 0) return std::nullopt;
+  std::size_t pos = 3;
+  auto op = take_field(data, pos);
+  auto client = number(take_field(data, pos));
+  auto sequence = number(take_field(data, pos));
+  auto key = take_field(data, pos);
+  auto value = take_field(data, pos);
+  if (!op || !client || !sequence || !key || !value || pos != data.size()) return std::nullopt;
+  KvCommand c{KvCommand::Op::kGet, *client, *sequence, *key, *value};
+  if (*op == "put") {
+    c.op = KvCommand::Op::kPut;
+  } else if (*op == "append") {
+    c.op = KvCommand::Op::kAppend;
+  } else if (*op != "get") {
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::optional<std::string> KvStore::apply(const std::string& data) {
+  std::optional<KvCommand> c = decode_command(data);
+  if (!c) return std::nullopt;
+  // LAB(08.8) Answer a command the client's session has already seen from the
+  // session; otherwise apply it to the map and remember its sequence and result.
+  Session& session = sessions_[c->client];
+  if (c->sequence <= session.sequence) {
+    // A duplicate of a command already applied: same answer, no effect. (A
+    // client has one command outstanding at a time, so only the latest can
+    // come back.)
+    return session.result;
+  }
+  std::string& slot = data_[c->key];
+  switch (c->op) {
+    case KvCommand::Op::kGet:
+      break;
+    case KvCommand::Op::kPut:
+      slot = c->value;
+      break;
+    case KvCommand::Op::kAppend:
+      slot += c->value;
+      break;
+  }
+  session = {c->sequence, slot};
+  return slot;
+  // END LAB
+}
+
+std::optional<std::string> KvStore::result_of(std::uint64_t client, std::uint64_t sequence) const {
+  auto it = sessions_.find(client);
+  if (it == sessions_.end() || it->second.sequence != sequence) return std::nullopt;
+  return it->second.result;
+}
+
+}  // namespace uh::raft

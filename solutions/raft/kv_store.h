@@ -1,0 +1,55 @@
+// raft/kv_store.h — a key-value store as Raft's replicated state machine.
+//
+// Owns: the keys and values, and for every client the sequence number and
+// result of its latest command. Commands reach it only through the log, in
+// log order, so every replica that applies the same log holds the same map.
+//
+// Exactly-once: a client numbers its commands 1, 2, 3...; when a retry of a
+// command already applied arrives again (it was committed twice because the
+// first answer was lost), the store answers it from the table instead of
+// applying it a second time. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace uh::raft {
+
+struct KvCommand {
+  enum class Op { kGet, kPut, kAppend };
+  Op op = Op::kGet;
+  std::uint64_t client = 0;
+  std::uint64_t sequence = 0;  ///< per client, from 1, increasing by one per new command
+  std::string key;
+  std::string value;  ///< for kPut and kAppend
+  bool operator==(const KvCommand&) const = default;
+};
+
+/// Length-prefixed fields; decode rejects anything else.
+std::string encode_command(const KvCommand& command);
+std::optional<KvCommand> decode_command(const std::string& data);
+
+class KvStore {
+ public:
+  /// Applies one committed log entry's data. Returns the command's result (the
+  /// value for a get, the new value for put and append), or nothing when the
+  /// data is not a command (a leader's empty no-op, a membership change).
+  std::optional<std::string> apply(const std::string& data);
+
+  /// The result of `client`'s command `sequence` if it was applied.
+  std::optional<std::string> result_of(std::uint64_t client, std::uint64_t sequence) const;
+
+  const std::map<std::string, std::string>& data() const { return data_; }
+
+ private:
+  struct Session {
+    std::uint64_t sequence = 0;
+    std::string result;
+  };
+  std::map<std::string, std::string> data_;
+  std::map<std::uint64_t, Session> sessions_;
+};
+
+}  // namespace uh::raft
