@@ -2,7 +2,7 @@
 //
 // Owns: a hard state, an optional snapshot and the entries after it: exactly
 // what Ready asks a node to persist, and exactly what survives a simulated
-// crash. The durable, file-backed twin is raft/disk_log.h. Not thread-safe.
+// crash. The durable, file-backed twin is raft/disk_storage.h. Not thread-safe.
 #pragma once
 
 #include <optional>

@@ -89,7 +89,7 @@ struct Message {
   bool reject = false;
   LogIndex reject_hint;
   std::optional<Snapshot> snapshot;
-  /// kReadIndex/kHeartbeat round-trip: an opaque request id.
+  /// kReadIndex and the heartbeats confirming it: an opaque request id.
   std::string context;
   bool operator==(const Message&) const = default;
 };

@@ -42,9 +42,10 @@ Raft::Raft(const Config& config, const PersistedState& state)
       rng_(config.seed * 0x9e3779b97f4a7c15ull + config.id) {
   if (id_ == kNoNode) throw std::invalid_argument("raft: node id 0 is reserved");
   std::sort(voters_.begin(), voters_.end());
-  // Membership changes after the snapshot are in the log: replay them.
+  // Committed membership changes after the snapshot are in the log: replay
+  // them. Uncommitted ones take effect only when applied, as while running.
   for (const Entry& e : state.entries) {
-    if (e.type == EntryType::kConfChange) {
+    if (e.index <= state.hard_state.commit && e.type == EntryType::kConfChange) {
       if (auto change = decode_conf_change(e.data)) apply_conf_change(*change);
     }
   }
@@ -399,7 +400,7 @@ void Raft::step_leader(const Message& m) {
       // Section 6.4: remember the commit index, then confirm we are still the
       // leader with a round of heartbeats before answering.
       if (!committed_in_current_term()) return;  // no read point yet; the client retries
-      NodeId requester = m.from == id_ ? id_ : m.from;
+      NodeId requester = m.from;
       if (voters_.size() == 1) {
         if (requester == id_) {
           read_states_.push_back({log_.committed(), m.context});
@@ -480,7 +481,9 @@ void Raft::handle_append_response(const Message& m) {
     advanced = true;
   }
   if (p.next <= m.index) p.next = m.index.next();
-  if (p.state == Progress::State::kProbe || p.state == Progress::State::kSnapshot) {
+  // Stream only once the follower has confirmed our guess: an ack of an older
+  // point (a heartbeat at its match index) says nothing about next.
+  if (p.state != Progress::State::kReplicate && m.index.next() >= p.next) {
     p.state = Progress::State::kReplicate;
   }
   p.probe_sent = false;

@@ -12,11 +12,12 @@
 // (Ongaro and Ousterhout, 2014) and Ongaro's dissertation (pre-vote, leader
 // transfer, single-server membership change, read index). Not thread-safe.
 //
-// Invariants (checked by raft/invariants.h after every step in tests):
-//   term never decreases; vote changes only with the term;
-//   committed never decreases and never passes the last index;
-//   a leader's log is never truncated;
-//   a leader counts only entries of its own term toward commit (section 5.4.2).
+// Invariants. raft/invariants.h checks after every step in tests that terms
+// and commit indexes never decrease, commit never passes the last index,
+// there is at most one leader per term and committed entries never change.
+// The code also keeps, by construction: a vote changes only with the term, a
+// leader never truncates its own log, and a leader counts only entries of its
+// own term toward commit (section 5.4.2).
 #pragma once
 
 #include <cstdint>

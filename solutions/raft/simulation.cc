@@ -217,7 +217,7 @@ std::optional<LogIndex> Simulation::replicate(const std::string& data, std::size
       elapsed += 5;
       continue;
     }
-    // Give it two election timeouts to reach `expected` nodes before retrying.
+    // Give it about two maximum election timeouts to reach `expected` nodes before retrying.
     for (int waited = 0; waited < 40 * base_.election_tick / 10 && elapsed < max_ticks; ++waited) {
       run(1);
       ++elapsed;

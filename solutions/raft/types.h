@@ -1,8 +1,9 @@
 // raft/types.h — the numbers Raft is made of, each its own type.
 //
-// Owns: nothing; value types. A term, a log index and a node id are all
-// 64-bit counters, and mixing them up is the classic Raft bug ("compared the
-// term with the index"). Separate types make that a compile error.
+// Owns: nothing; value types. Terms and log indexes are both 64-bit
+// counters, and mixing them up is the classic Raft bug ("compared the term
+// with the index"). Separate types make that a compile error. Node ids are
+// plain integers: they are only ever compared for equality.
 #pragma once
 
 #include <compare>

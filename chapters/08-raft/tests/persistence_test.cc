@@ -191,7 +191,8 @@ TEST(Figure8, TheExactScenarioOfThePaper) {
   ASSERT_TRUE(x_index);
   sim.run(3);
   // (b) S1 crashes; one of the other three, called S5 from now on, is elected
-  // by the three and appends Y, at the same index, only to its own log.
+  // by the three. Its election no-op lands at X's index, then Y after it,
+  // both only in its own log.
   sim.crash(s1);
   sim.partition({trio, {s2}});
   ASSERT_TRUE(sim.run_until([&] { return sim.leader().has_value(); }, 400)) << replay(sim);

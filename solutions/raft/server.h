@@ -1,0 +1,86 @@
+// raft/server.h — one Raft node as a real process: disk, network, clock, clients.
+//
+// Owns: the node's RawNode, its DiskStorage, its TcpTransport to the other
+// nodes, the KvStore it applies committed commands to, a tick timer, and an
+// HTTP/JSON front for clients (Boost.Beast). Everything runs on one
+// io_context thread, so the Raft core is only ever touched by that thread.
+//
+// The loop is the RawNode contract: after every tick, message or proposal,
+// take the Ready, persist it (fsync), send its messages, apply its committed
+// entries, answer the clients whose commands were applied, advance.
+//
+// HTTP API (JSON bodies):
+//   POST /kv   {"op":"put"|"append"|"get","key":..,"value":..,"client":N,"seq":N}
+//              200 {"value":..} once applied; 421 {"leader":N} from a follower;
+//              503 when there is no leader; 504 after 3 s without a commit.
+//   GET /status  {"id","role","term","leader","commit","applied","last"}
+#pragma once
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "raft/disk_storage.h"
+#include "raft/kv_store.h"
+#include "raft/raw_node.h"
+#include "raft/tcp_transport.h"
+
+namespace uh::raft {
+
+struct ServerConfig {
+  NodeId id = kNoNode;
+  std::map<NodeId, boost::asio::ip::tcp::endpoint> raft_addresses;  ///< every node
+  boost::asio::ip::tcp::endpoint http_address;                      ///< this node's clients
+  std::filesystem::path data_dir;
+  std::chrono::milliseconds tick{10};
+  int election_tick = 10;  ///< in ticks: 100 to 200 ms with the default tick
+};
+
+class RaftServer {
+ public:
+  /// Opens the data directory (recovering the node's state) and prepares the
+  /// sockets; start() begins listening and ticking.
+  RaftServer(boost::asio::io_context& io, ServerConfig config);
+  ~RaftServer();
+
+  void start();
+  std::uint16_t http_port() const;
+
+  /// The outcome of a client command.
+  struct Reply {
+    int status = 200;   ///< HTTP status, as above
+    std::string value;  ///< the command's result when 200
+    NodeId leader = kNoNode;
+  };
+  /// Proposes `command` and calls `done` once it is applied, or with the reason it was not.
+  void submit(const KvCommand& command, std::function<void(Reply)> done);
+
+  /// The status document, as JSON text.
+  std::string status_json() const;
+
+ private:
+  struct Waiter {
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(Reply)> done;
+  };
+  class Http;
+
+  void tick();
+  void process_ready();
+
+  ServerConfig config_;
+  DiskStorage storage_;
+  RawNode node_;
+  TcpTransport transport_;
+  KvStore kv_;
+  boost::asio::steady_timer timer_;
+  std::multimap<std::pair<std::uint64_t, std::uint64_t>, Waiter> waiters_;  // (client, seq)
+  std::unique_ptr<Http> http_;
+};
+
+}  // namespace uh::raft
