@@ -15,6 +15,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
+#include <random>
 #include <thread>
 
 #include "raft/types.h"
@@ -31,10 +33,28 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using asio::ip::tcp;
 
-std::uint16_t free_port() {
+// Distinct free ports below the kernel's ephemeral range (32768 and up), so
+// that no outbound connection can take one between choosing it and the node
+// binding it. All are held open until every one is chosen.
+std::vector<std::uint16_t> free_ports(std::size_t count) {
   asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
+  std::vector<std::unique_ptr<tcp::acceptor>> held;
+  std::vector<std::uint16_t> ports;
+  std::mt19937 rng(
+      static_cast<unsigned>(::getpid()) ^
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  while (ports.size() < count) {
+    auto port = static_cast<std::uint16_t>(20000 + rng() % 12000);
+    auto acceptor = std::make_unique<tcp::acceptor>(io);
+    boost::system::error_code ec;
+    tcp::endpoint at(asio::ip::make_address("127.0.0.1"), port);
+    acceptor->open(at.protocol(), ec);
+    if (!ec) acceptor->bind(at, ec);
+    if (ec) continue;
+    held.push_back(std::move(acceptor));
+    ports.push_back(port);
+  }
+  return ports;
 }
 
 struct HttpReply {
@@ -68,9 +88,10 @@ class ThreeNodes : public ::testing::Test {
  protected:
   ThreeNodes() : dir_(fs::temp_directory_path() / ("uh-raft-procs-" + std::to_string(::getpid()))) {
     fs::create_directories(dir_);
+    std::vector<std::uint16_t> ports = free_ports(6);
     for (NodeId id = 1; id <= 3; ++id) {
-      raft_port_[id] = free_port();
-      http_port_[id] = free_port();
+      raft_port_[id] = ports[2 * (id - 1)];
+      http_port_[id] = ports[2 * (id - 1) + 1];
     }
     for (NodeId id = 1; id <= 3; ++id) {
       if (!cluster_.empty()) cluster_ += ",";
