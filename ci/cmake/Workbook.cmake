@@ -94,6 +94,27 @@ function(uh_add_real_mode_image target symbol source)
   target_sources(${target} PRIVATE "${generated}")
 endfunction()
 
+# uh_add_fuzz_target(<NN> <name> <target.cc> <replay_main.cc> LIBS <target>...)
+# A fuzz target for input from outside, built two ways: chNN_<name>_replay, an
+# ordinary seeded replay test (chNN.Fuzz.<Name>Replay) on every build, and
+# fuzz-NN-<name>, a libFuzzer binary when UH_FUZZ=ON (the `fuzz` preset).
+function(uh_add_fuzz_target number name target_source replay_source)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  string(SUBSTRING "${name}" 0 1 first)
+  string(TOUPPER "${first}" first)
+  string(SUBSTRING "${name}" 1 -1 rest)
+  add_executable(ch${number}_${name}_replay ${target_source} ${replay_source})
+  target_link_libraries(ch${number}_${name}_replay PRIVATE ${ARG_LIBS})
+  add_test(NAME ch${number}.Fuzz.${first}${rest}Replay COMMAND ch${number}_${name}_replay)
+  set_tests_properties(ch${number}.Fuzz.${first}${rest}Replay
+    PROPERTIES LABELS ch${number} TIMEOUT 120)
+  if(UH_FUZZ)
+    add_executable(fuzz-${number}-${name} ${target_source})
+    target_link_libraries(fuzz-${number}-${name} PRIVATE ${ARG_LIBS})
+    target_link_options(fuzz-${number}-${name} PRIVATE -fsanitize=fuzzer)
+  endif()
+endfunction()
+
 # uh_add_chapter_tests(<NN> SOURCES <file>... LIBS <target>...)
 # One GoogleTest binary per chapter; every test becomes a CTest test named
 # chNN.<Suite>.<Test>, labelled chNN, with a timeout.

@@ -35,6 +35,13 @@ std::optional<std::uint64_t> number(const std::optional<std::string>& field) {
 
 }  // namespace
 
+std::optional<KvCommand::Op> parse_op(std::string_view name) {
+  if (name == "get") return KvCommand::Op::kGet;
+  if (name == "put") return KvCommand::Op::kPut;
+  if (name == "append") return KvCommand::Op::kAppend;
+  return std::nullopt;
+}
+
 std::string encode_command(const KvCommand& c) {
   std::string out = "kv1";
   const char* op = c.op == KvCommand::Op::kGet   ? "get"
@@ -57,15 +64,9 @@ std::optional<KvCommand> decode_command(const std::string& data) {
   auto key = take_field(data, pos);
   auto value = take_field(data, pos);
   if (!op || !client || !sequence || !key || !value || pos != data.size()) return std::nullopt;
-  KvCommand c{KvCommand::Op::kGet, *client, *sequence, *key, *value};
-  if (*op == "put") {
-    c.op = KvCommand::Op::kPut;
-  } else if (*op == "append") {
-    c.op = KvCommand::Op::kAppend;
-  } else if (*op != "get") {
-    return std::nullopt;
-  }
-  return c;
+  std::optional<KvCommand::Op> kind = parse_op(*op);
+  if (!kind) return std::nullopt;
+  return KvCommand{*kind, *client, *sequence, *key, *value};
 }
 
 std::optional<std::string> KvStore::apply(const std::string& data) {

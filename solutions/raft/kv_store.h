@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace uh::raft {
 
@@ -26,6 +27,9 @@ struct KvCommand {
   std::string value;  ///< for kPut and kAppend
   bool operator==(const KvCommand&) const = default;
 };
+
+/// "get", "put" or "append"; nothing for any other name.
+std::optional<KvCommand::Op> parse_op(std::string_view name);
 
 /// Length-prefixed fields; decode rejects anything else.
 std::string encode_command(const KvCommand& command);

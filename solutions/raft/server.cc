@@ -49,15 +49,9 @@ std::optional<KvCommand> command_from_json(const std::string& body) {
   auto client = number("client");
   auto seq = number("seq");
   if (!op || !key || !value || !client || !seq || key->empty()) return std::nullopt;
-  KvCommand c{KvCommand::Op::kGet, *client, *seq, *key, *value};
-  if (*op == "put") {
-    c.op = KvCommand::Op::kPut;
-  } else if (*op == "append") {
-    c.op = KvCommand::Op::kAppend;
-  } else if (*op != "get") {
-    return std::nullopt;
-  }
-  return c;
+  std::optional<KvCommand::Op> kind = parse_op(*op);
+  if (!kind) return std::nullopt;
+  return KvCommand{*kind, *client, *seq, *key, *value};
 }
 
 }  // namespace
