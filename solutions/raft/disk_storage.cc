@@ -325,12 +325,21 @@ void DiskStorage::persist(const Ready& ready) {
     hard_state_.commit = std::max(hard_state_.commit, ready.snapshot->index);
   }
   if (ready.hard_state) {
+    // Term and vote must be on disk before any message goes out: a node that
+    // forgot its vote could vote twice in one term. The commit index need not
+    // be: Figure 2 of the paper lists it as volatile, and a restarted node
+    // learns it again from the leader. So a change of commit alone costs no
+    // write and no fsync; it is saved with the next change of term or vote.
+    bool must_write =
+        ready.hard_state->term != hard_state_.term || ready.hard_state->vote != hard_state_.vote;
     hard_state_ = *ready.hard_state;
-    std::vector<std::uint8_t> payload;
-    put64(payload, hard_state_.term.value());
-    put64(payload, hard_state_.vote);
-    put64(payload, hard_state_.commit.value());
-    write_atomically("hardstate", sealed(std::move(payload)));
+    if (must_write) {
+      std::vector<std::uint8_t> payload;
+      put64(payload, hard_state_.term.value());
+      put64(payload, hard_state_.vote);
+      put64(payload, hard_state_.commit.value());
+      write_atomically("hardstate", sealed(std::move(payload)));
+    }
   }
   append(ready.entries);
 }

@@ -2,6 +2,7 @@
 //
 // Owns: a directory holding
 //   hardstate          term, vote, commit + CRC, replaced atomically (write, fsync, rename)
+//                      when term or vote change (commit is saved only alongside them)
 //   snapshot           the latest snapshot + CRC, replaced atomically
 //   log-<first>.seg    segments of log records, each [length u32][crc32 u32][payload]
 // and the open descriptor of the last segment. persist() returns only after

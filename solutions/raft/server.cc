@@ -140,13 +140,14 @@ class RaftServer::Http {
 // ---------------------------------------------------------------- the node
 
 RaftServer::RaftServer(asio::io_context& io, ServerConfig config)
-    : config_(std::move(config)),
+    : io_(io),
+      config_(std::move(config)),
       storage_(config_.data_dir),
       node_(raft_config(config_), storage_.state()),
       transport_(io, config_.id, config_.raft_addresses,
                  [this](Message m) {
                    node_.step(m);
-                   process_ready();
+                   schedule_ready();
                  }),
       timer_(io),
       http_(std::make_unique<Http>(io, *this, config_.http_address)) {
@@ -205,7 +206,16 @@ void RaftServer::submit(const KvCommand& command, std::function<void(Reply)> don
   waiters_.emplace(
       std::make_pair(command.client, command.sequence),
       Waiter{std::chrono::steady_clock::now() + std::chrono::seconds(3), std::move(done)});
-  process_ready();
+  schedule_ready();
+}
+
+void RaftServer::schedule_ready() {
+  if (ready_scheduled_) return;
+  ready_scheduled_ = true;
+  boost::asio::post(io_, [this] {
+    ready_scheduled_ = false;
+    process_ready();
+  });
 }
 
 void RaftServer::process_ready() {

@@ -5,9 +5,10 @@
 // HTTP/JSON front for clients (Boost.Beast). Everything runs on one
 // io_context thread, so the Raft core is only ever touched by that thread.
 //
-// The loop is the RawNode contract: after every tick, message or proposal,
-// take the Ready, persist it (fsync), send its messages, apply its committed
-// entries, answer the clients whose commands were applied, advance.
+// The loop is the RawNode contract: after a tick, or after the messages and
+// proposals that arrived in one turn of the event loop, take the Ready,
+// persist it (fsync), send its messages, apply its committed entries, answer
+// the clients whose commands were applied, advance.
 //
 // HTTP API (JSON bodies):
 //   POST /kv   {"op":"put"|"append"|"get","key":..,"value":..,"client":N,"seq":N}
@@ -71,9 +72,15 @@ class RaftServer {
   class Http;
 
   void tick();
+  /// Runs process_ready() once the handlers already queued on the io_context
+  /// have run: every proposal and message that arrives in one turn of the
+  /// loop shares one Ready, so one fsync covers them all.
+  void schedule_ready();
   void process_ready();
 
+  boost::asio::io_context& io_;
   ServerConfig config_;
+  bool ready_scheduled_ = false;
   DiskStorage storage_;
   RawNode node_;
   TcpTransport transport_;
