@@ -413,6 +413,7 @@ void Raft::handle_append_response(const Message& m) {
   bool advanced = false;
   if (m.index > p.match) {
     p.match = m.index;
+    p.stalled_heartbeats = 0;
     advanced = true;
   }
   if (p.next <= m.index) p.next = m.index.next();
@@ -483,6 +484,16 @@ void Raft::broadcast_append() {
 void Raft::broadcast_heartbeat(const std::string& context) {
   for (auto& [node, p] : progress_) {
     if (node == id_) continue;
+    if (context.empty() && p.state == Progress::State::kReplicate && p.match < log_.last_index() &&
+        ++p.stalled_heartbeats >= std::max(2, config_.election_tick / 2)) {
+      // Everything up to next went out, yet for several heartbeats the
+      // follower has confirmed none of it: the appends were lost (a dropped
+      // connection loses its queue). Probe again from what is known, or they
+      // would be resent only when a new entry is proposed.
+      p.stalled_heartbeats = 0;
+      p.state = Progress::State::kProbe;
+      p.next = p.match.next();
+    }
     if (context.empty() && p.next <= log_.last_index()) {
       p.probe_sent = false;
       send_append(node);  // behind: the heartbeat doubles as a retry

@@ -41,6 +41,8 @@ class DiskStorage {
 
   /// What was recovered and written since, to start a node from.
   PersistedState state() const { return {hard_state_, snapshot_, entries_}; }
+  /// The hard state last persisted (its commit index may be newer than the file's).
+  const HardState& hard_state() const { return hard_state_; }
 
   /// Bytes of torn tail dropped when opening (0 after a clean shutdown).
   std::uint64_t recovered_torn_bytes() const { return torn_bytes_; }

@@ -67,6 +67,7 @@ struct Progress {
   State state = State::kProbe;
   bool probe_sent = false;     ///< in kProbe: an append is in flight
   bool recent_active = false;  ///< heard from it since the last quorum check
+  int stalled_heartbeats = 0;  ///< in kReplicate: heartbeat rounds with entries unconfirmed
 };
 
 /// A linearizable read point: the application may answer `context`'s read once

@@ -221,9 +221,24 @@ void RaftServer::schedule_ready() {
 void RaftServer::process_ready() {
   while (node_.has_ready()) {
     Ready rd = node_.ready();
-    storage_.persist(rd);                                     // 1. durable first
-    for (const Message& m : rd.messages) transport_.send(m);  // 2. then tell others
-    for (const Entry& e : rd.committed_entries) {             // 3. apply
+    // A leader may send its appends before its own disk write (section 10.2.1
+    // of Ongaro's dissertation), so that leader and followers fsync at the same
+    // time. Safe here because this thread persists before it reads any reply:
+    // no follower's answer is counted until the leader's copy is on disk. Not
+    // when term or vote changed in this Ready: those must be durable before
+    // anyone hears of them.
+    const HardState& durable = storage_.hard_state();
+    bool send_first = node_.raft().role() == Role::kLeader && !rd.snapshot &&
+                      (!rd.hard_state || (rd.hard_state->term == durable.term &&
+                                          rd.hard_state->vote == durable.vote));
+    if (send_first) {
+      for (const Message& m : rd.messages) transport_.send(m);
+    }
+    storage_.persist(rd);  // 1. durable
+    if (!send_first) {
+      for (const Message& m : rd.messages) transport_.send(m);  // 2. then tell others
+    }
+    for (const Entry& e : rd.committed_entries) {  // 3. apply
       if (e.type == EntryType::kConfChange) {
         if (auto change = decode_conf_change(e.data)) node_.apply_conf_change(*change);
         continue;

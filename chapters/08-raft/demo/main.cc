@@ -101,8 +101,10 @@ bool write_keys(Client& client, int first, int count) {
     }
   }
   double ms = ms_since(start);
-  fmt::print("Wrote {} keys in {:.0f} ms ({:.1f} ms each: one fsync on a majority per write).\n",
-             count, ms, ms / count);
+  fmt::print(
+      "Wrote {} keys in {:.0f} ms ({:.1f} ms each: every write waits for a majority to fsync "
+      "it).\n",
+      count, ms, ms / count);
   return true;
 }
 

@@ -3,7 +3,8 @@
 // Each test pins down one rule that an implementation can get subtly wrong
 // while the cluster-level tests still pass: how far a follower may commit,
 // how it answers an append it already knows to be old, when a vote restarts
-// the election timer, and how a probing leader treats a stale rejection.
+// the election timer, how a probing leader treats a stale rejection, and how
+// a streaming leader recovers appends the network lost.
 #include <gtest/gtest.h>
 
 #include "raft/raft.h"
@@ -240,6 +241,41 @@ TEST(RaftEdgeProbe, ALateRejectionOfAnOlderProbeDoesNotMoveNext) {
   EXPECT_EQ(r.progress().at(2).next, LogIndex(3))
       << "a rejection of the probe at 5 says nothing about the probe at 2 now in flight";
   EXPECT_TRUE(r.take_messages().empty()) << "no append may answer a stale rejection";
+}
+
+// ---------------------------------------------------------------- lost appends
+
+// Guards against a leader that streams entries, loses the message, and then
+// waits for a new proposal before it notices: with no more writes, the
+// follower would stay behind forever while heartbeats keep succeeding.
+TEST(RaftEdgeReplicate, AHeartbeatAckFromABehindFollowerResendsLostEntries) {
+  Raft r(config(1, {1, 2, 3}), {});
+  r.step(msg(MessageType::kTimeoutNow, 2, 1, Term()));
+  r.step(msg(MessageType::kVoteResponse, 2, 1, Term(1)));
+  r.take_messages();  // the probes carrying the no-op at 1
+  Message ack = msg(MessageType::kAppendResponse, 2, 1, Term(1));
+  ack.index = LogIndex(1);
+  r.step(ack);  // node 2 has the no-op: the leader streams to it from now on
+  ASSERT_EQ(r.progress().at(2).state, Progress::State::kReplicate);
+  r.take_messages();
+  for (int i = 0; i < 3; ++i) r.propose("x");
+  r.take_messages();  // entries 2..4 to node 2: this message is lost
+  ASSERT_EQ(r.progress().at(2).next, LogIndex(5)) << "sent optimistically";
+
+  // Heartbeat rounds pass; node 2 answers each, still holding only index 1.
+  std::vector<Message> resent;
+  for (int tick = 0; tick < 10 && resent.empty(); ++tick) {
+    r.tick();  // heartbeat_tick is 1: a round per tick
+    for (const Message& m : of_type(r.take_messages(), MessageType::kAppend)) {
+      if (m.to == 2 && !m.entries.empty()) resent.push_back(m);
+    }
+    r.step(ack);
+  }
+  ASSERT_EQ(resent.size(), 1u) << "ten heartbeat rounds without an ack, and the entries never "
+                                  "went again: node 2 stays behind until the next proposal";
+  EXPECT_EQ(resent[0].index, LogIndex(1));
+  EXPECT_EQ(resent[0].entries.size(), 3u) << "the lost entries 2..4 are sent again";
+  EXPECT_EQ(r.role(), Role::kLeader);
 }
 
 }  // namespace
