@@ -154,11 +154,24 @@ void DiskStorage::recover() {
     }
   }
   std::sort(names.begin(), names.end());
+  std::optional<Term> term_at_snapshot;  // of the record at the snapshot's index, if any
+  LogIndex last_record;
   for (std::size_t i = 0; i < names.size(); ++i) {
     Segment segment{
         LogIndex(std::stoull(names[i].filename().string().substr(4, 20))), names[i], {}};
-    recover_segment(segment, i + 1 == names.size());
+    recover_segment(segment, i + 1 == names.size(), term_at_snapshot);
+    if (!segment.offsets.empty()) last_record = segment.first + (segment.offsets.size() - 1);
     segments_.push_back(std::move(segment));
+  }
+  // A crash between writing a leader's snapshot and removing the log it
+  // replaced (persist()) leaves both. Such a log ends before the snapshot or
+  // holds another term at its index: it belongs to a history the snapshot
+  // replaced, and nothing in it may be kept.
+  if (snapshot_ && !segments_.empty() &&
+      (last_record < snapshot_->index ||
+       (term_at_snapshot && *term_at_snapshot != snapshot_->term))) {
+    entries_.clear();
+    remove_all_segments();
   }
   // The commit index may have reached disk ahead of entries a crash lost; it
   // is relearned from the leader, so clamp it.
@@ -173,7 +186,8 @@ void DiskStorage::recover() {
   }
 }
 
-void DiskStorage::recover_segment(Segment& segment, bool last) {
+void DiskStorage::recover_segment(Segment& segment, bool last,
+                                  std::optional<Term>& term_at_snapshot) {
   std::vector<std::uint8_t> bytes = read_file(segment.path);
   std::size_t at = 0;
   LogIndex expected = segment.first;
@@ -201,6 +215,7 @@ void DiskStorage::recover_segment(Segment& segment, bool last) {
             p[16] == 1 ? EntryType::kConfChange : EntryType::kNormal,
             std::string(p + 17, p + length)};
     segment.offsets.push_back(at);
+    if (snapshot_ && e.index == snapshot_->index) term_at_snapshot = e.term;
     if (!snapshot_ || e.index > snapshot_->index) {
       LogIndex want = entries_.empty() ? (snapshot_ ? snapshot_->index.next() : LogIndex(1))
                                        : entries_.back().index.next();
@@ -217,6 +232,7 @@ void DiskStorage::recover_segment(Segment& segment, bool last) {
 
 void DiskStorage::start_segment(LogIndex first) {
   fs::path path = segment_name(dir_, first);
+  about_to("create " + path.filename().string());
   tail_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
   if (!tail_) throw SysError("open", path.string(), errno);
   tail_size_ = 0;
@@ -227,6 +243,7 @@ void DiskStorage::start_segment(LogIndex first) {
 void DiskStorage::truncate_from(LogIndex index) {
   // Drop whole segments that start at or after `index`...
   while (!segments_.empty() && segments_.back().first >= index) {
+    about_to("remove " + segments_.back().path.filename().string());
     fs::remove(segments_.back().path);
     segments_.pop_back();
     tail_.reset();
@@ -237,6 +254,7 @@ void DiskStorage::truncate_from(LogIndex index) {
     std::size_t keep = index - s.first;
     if (keep < s.offsets.size()) {
       std::uint64_t offset = s.offsets[keep];
+      about_to("truncate " + s.path.filename().string());
       if (::truncate(s.path.c_str(), static_cast<off_t>(offset)) != 0) {
         throw SysError("truncate", s.path.string(), errno);
       }
@@ -252,6 +270,7 @@ void DiskStorage::truncate_from(LogIndex index) {
 
 void DiskStorage::flush(std::vector<std::uint8_t>& batch) {
   const fs::path& path = segments_.back().path;
+  about_to("append to " + path.filename().string());
   write_all(tail_.get(), batch.data(), batch.size(), path);
   // The entries must be on disk before anyone is told about them.
   if (::fdatasync(tail_.get()) != 0) throw SysError("fdatasync", path.string(), errno);
@@ -287,14 +306,18 @@ void DiskStorage::write_atomically(const fs::path& name, const std::vector<std::
     write_all(fd.get(), bytes.data(), bytes.size(), tmp);
     if (::fsync(fd.get()) != 0) throw SysError("fsync", tmp.string(), errno);
   }
+  about_to("rename " + tmp.filename().string() + " to " + name.string());
   if (::rename(tmp.c_str(), (dir_ / name).c_str()) != 0) {
     throw SysError("rename", tmp.string(), errno);
   }
   fsync_path(dir_, O_RDONLY | O_DIRECTORY);
 }
 
-void DiskStorage::save_snapshot(const Snapshot& snapshot) {
-  if (snapshot_ && snapshot_->index >= snapshot.index) return;
+void DiskStorage::about_to(const std::string& step) const {
+  if (crash_point_) crash_point_(step);
+}
+
+void DiskStorage::write_snapshot(const Snapshot& snapshot) {
   std::vector<std::uint8_t> payload;
   put64(payload, snapshot.index.value());
   put64(payload, snapshot.term.value());
@@ -304,10 +327,30 @@ void DiskStorage::save_snapshot(const Snapshot& snapshot) {
   payload.insert(payload.end(), snapshot.data.begin(), snapshot.data.end());
   write_atomically("snapshot", sealed(std::move(payload)));
   snapshot_ = snapshot;
+}
+
+void DiskStorage::remove_all_segments() {
+  // Newest first: a crash part way leaves the oldest segments, a log that
+  // ends before the snapshot, which recover() knows to drop. Removing the
+  // oldest first could leave a log that starts after a gap.
+  while (!segments_.empty()) {
+    about_to("remove " + segments_.back().path.filename().string());
+    fs::remove(segments_.back().path);
+    segments_.pop_back();
+  }
+  tail_.reset();
+  tail_size_ = 0;
+  fsync_path(dir_, O_RDONLY | O_DIRECTORY);
+}
+
+void DiskStorage::save_snapshot(const Snapshot& snapshot) {
+  if (snapshot_ && snapshot_->index >= snapshot.index) return;
+  write_snapshot(snapshot);
   std::erase_if(entries_, [&](const Entry& e) { return e.index <= snapshot.index; });
   // Whole segments below the snapshot are no longer needed. The last one
   // stays: it is where appends go.
   while (segments_.size() > 1 && segments_[1].first <= snapshot.index.next()) {
+    about_to("remove " + segments_.front().path.filename().string());
     fs::remove(segments_.front().path);
     segments_.erase(segments_.begin());
   }
@@ -315,13 +358,15 @@ void DiskStorage::save_snapshot(const Snapshot& snapshot) {
 
 void DiskStorage::persist(const Ready& ready) {
   if (ready.snapshot) {
-    // The leader's snapshot replaces the whole log.
-    for (const Segment& s : segments_) fs::remove(s.path);
-    segments_.clear();
-    tail_.reset();
+    // The leader's snapshot replaces the whole log. It is made durable first
+    // (written, fsynced, renamed into place), and only then is the old log
+    // removed: a crash in between leaves both, and recover() drops the log.
+    // In the other order a crash could leave neither the old entries nor the
+    // snapshot, and the node would come back without entries it had
+    // acknowledged.
+    write_snapshot(*ready.snapshot);
     entries_.clear();
-    snapshot_.reset();
-    save_snapshot(*ready.snapshot);
+    remove_all_segments();
     hard_state_.commit = std::max(hard_state_.commit, ready.snapshot->index);
   }
   if (ready.hard_state) {

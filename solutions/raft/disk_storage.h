@@ -13,12 +13,19 @@
 // interrupted, and the segment is truncated there (a "torn tail"). The same
 // damage anywhere else is corruption and opening fails, naming the file and
 // offset: silently dropping acknowledged entries could break Raft's safety.
-// Not thread-safe.
+//
+// A crash between any two steps of a change leaves a directory that opens to
+// a state Raft can live with: an append or a truncation cut short leaves a
+// prefix of the log, and a snapshot leaves the state before it or the state
+// after it, because it is durable before the segments it replaces are
+// removed. Not thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "raft/raft.h"
@@ -47,6 +54,15 @@ class DiskStorage {
   /// Bytes of torn tail dropped when opening (0 after a clean shutdown).
   std::uint64_t recovered_torn_bytes() const { return torn_bytes_; }
 
+  /// For crash tests: `point` is called with a short description of each
+  /// change to the directory ("rename snapshot.tmp to snapshot", "remove
+  /// log-….seg", ...) just before it is made. If it throws, the storage stops
+  /// there, its files as a process killed at that moment would leave them;
+  /// open the directory again to see what survives. Empty: no calls.
+  void set_crash_point(std::function<void(const std::string&)> point) {
+    crash_point_ = std::move(point);
+  }
+
  private:
   struct Segment {
     LogIndex first;  // index of its first record
@@ -55,12 +71,15 @@ class DiskStorage {
   };
 
   void recover();
-  void recover_segment(Segment& segment, bool last);
+  void recover_segment(Segment& segment, bool last, std::optional<Term>& term_at_snapshot);
+  void remove_all_segments();
   void append(const std::vector<Entry>& entries);
   void flush(std::vector<std::uint8_t>& batch);
   void truncate_from(LogIndex index);
   void start_segment(LogIndex first);
+  void write_snapshot(const Snapshot& snapshot);
   void write_atomically(const std::filesystem::path& name, const std::vector<std::uint8_t>& bytes);
+  void about_to(const std::string& step) const;
 
   std::filesystem::path dir_;
   std::size_t segment_bytes_;
@@ -71,6 +90,7 @@ class DiskStorage {
   UniqueFd tail_;  // the last segment, open for appending
   std::uint64_t tail_size_ = 0;
   std::uint64_t torn_bytes_ = 0;
+  std::function<void(const std::string&)> crash_point_;
 };
 
 }  // namespace uh::raft

@@ -1,6 +1,8 @@
 #include "raft/invariants.h"
 
+#include <algorithm>
 #include <sstream>
+#include <string>
 
 namespace uh::raft {
 
@@ -36,7 +38,7 @@ void InvariantChecker::observe(const Raft& node) {
   LogIndex from = last_commit_.count(id) ? last_commit_[id].next() : log.first_index();
   from = std::max(from, log.first_index());
   for (LogIndex i = from; i <= log.committed(); i = i.next()) {
-    record_committed(id, log.entries_from(i, 1).front());
+    record_committed(id, log.entry(i));
   }
   last_commit_[id] = log.committed();
   if (node.role() == Role::kLeader) {
@@ -49,7 +51,10 @@ void InvariantChecker::observe(const Raft& node) {
   }
 }
 
-void InvariantChecker::restarted(NodeId node) { last_commit_.erase(node); }
+void InvariantChecker::restarted(NodeId node) {
+  last_commit_.erase(node);
+  log_checked_to_.erase(node);  // its log comes back from storage: check all of it once
+}
 
 void InvariantChecker::record_committed(NodeId node, const Entry& entry) {
   auto [it, fresh] = committed_.emplace(entry.index, entry);
@@ -76,6 +81,39 @@ void InvariantChecker::applied(NodeId node, const Entry& entry) {
   }
 }
 
+void InvariantChecker::check_log(const Raft& node) {
+  const RaftLog& log = node.log();
+  // Entries up to the commit index seen last time were checked then, and a
+  // committed entry never changes (check_log_matching() confirms that in
+  // full). Everything after it may be new, or rewritten by a new leader.
+  LogIndex& checked = log_checked_to_[node.id()];
+  LogIndex from = std::max(std::min(checked, log.committed()).next(), log.first_index());
+  for (LogIndex i = from; i <= log.last_index(); i = i.next()) {
+    const Entry& e = log.entry(i);
+    auto broken = [&](const std::string& why) {
+      std::ostringstream m;
+      m << "log matching broken: node " << node.id() << " holds " << describe(e) << why;
+      violated(m.str());
+    };
+    if (e.index != i) broken(" at index " + std::to_string(i.value()));
+    Term previous = *log.term(i.prev());
+    auto known = known_.find({i, e.term});
+    if (known == known_.end()) {
+      known_.emplace(std::pair{i, e.term}, KnownEntry{e, previous});
+      continue;
+    }
+    if (known->second.entry != e) {
+      broken(" where another log holds " + describe(known->second.entry));
+    }
+    if (known->second.previous_term != previous) {
+      broken(" after an entry of term " + std::to_string(previous.value()) +
+             " where another log holds it after term " +
+             std::to_string(known->second.previous_term.value()));
+    }
+  }
+  checked = log.committed();
+}
+
 void InvariantChecker::check_log_matching(const std::vector<const Raft*>& nodes) const {
   for (std::size_t a = 0; a < nodes.size(); ++a) {
     for (std::size_t b = a + 1; b < nodes.size(); ++b) {
@@ -93,7 +131,7 @@ void InvariantChecker::check_log_matching(const std::vector<const Raft*>& nodes)
       }
       // ...then every entry up to it must be identical.
       for (LogIndex i = first; i <= top && top > LogIndex(); i = i.next()) {
-        if (x.entries_from(i, 1).front() != y.entries_from(i, 1).front()) {
+        if (x.entry(i) != y.entry(i)) {
           std::ostringstream m;
           m << "log matching broken between nodes " << nodes[a]->id() << " and " << nodes[b]->id()
             << ": they agree on index " << top << " but differ at " << i;

@@ -15,10 +15,12 @@ void MemoryStorage::persist(const Ready& ready) {
   if (!ready.entries.empty()) {
     LogIndex first = ready.entries.front().index;
     // Replace whatever we hold from `first` on: a new leader may have
-    // overwritten an uncommitted suffix.
-    auto keep = std::find_if(entries_.begin(), entries_.end(),
-                             [&](const Entry& e) { return e.index >= first; });
-    entries_.erase(keep, entries_.end());
+    // overwritten an uncommitted suffix. The entries are contiguous, so where
+    // that starts is a subtraction away.
+    if (!entries_.empty() && first <= entries_.back().index) {
+      std::size_t keep = first > entries_.front().index ? first - entries_.front().index : 0;
+      entries_.resize(keep);
+    }
     entries_.insert(entries_.end(), ready.entries.begin(), ready.entries.end());
   }
   if (ready.hard_state) hard_state_ = *ready.hard_state;

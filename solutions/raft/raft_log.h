@@ -55,6 +55,9 @@ class RaftLog {
   /// disagrees could match ours (the fast log backup of etcd/raft).
   LogIndex find_conflict_by_term(LogIndex index, Term term) const;
 
+  /// Entry `index`, without a copy. REQUIRES: first_index() <= index <= last_index().
+  const Entry& entry(LogIndex index) const { return at(index); }
+
   /// Entries [from, last_index], at most `max` of them. REQUIRES: from >= first_index().
   std::vector<Entry> entries_from(LogIndex from, std::size_t max) const;
 

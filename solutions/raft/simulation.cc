@@ -1,7 +1,10 @@
 #include "raft/simulation.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <tuple>
+
+#include "support/todo.h"
 
 namespace uh::raft {
 
@@ -14,7 +17,31 @@ std::uint64_t message_bytes(const Message& m) {
   return bytes + m.context.size();
 }
 
+// What a failure says after its own message: enough to run it again.
+std::string with_replay(const char* what, std::uint64_t seed) {
+  return std::string(what) + " [simulation seed " + std::to_string(seed) +
+         ": replay with UH_RAFT_SEED=" + std::to_string(seed) + "]";
+}
+
 }  // namespace
+
+void Simulation::annotate_failures(const std::function<void()>& work) const {
+  try {
+    work();
+  } catch (const uh::Todo&) {
+    throw;  // a lab stub: its message names the TODO, and that is what the reader needs
+  } catch (const InvariantViolation& e) {
+    throw InvariantViolation(with_replay(e.what(), seed_));
+  } catch (const std::logic_error& e) {
+    throw std::logic_error(with_replay(e.what(), seed_));
+  }
+}
+
+void Simulation::check_node(NodeId id) {
+  const Raft& r = nodes_.at(id).raft->raft();
+  checker_.observe(r);
+  checker_.check_log(r);
+}
 
 Simulation::Simulation(std::vector<NodeId> ids, std::uint64_t seed, Config base,
                        std::vector<NodeId> voters)
@@ -63,15 +90,18 @@ void Simulation::crash(NodeId id) {
 }
 
 void Simulation::restart(NodeId id) {
-  NodeSlot& slot = nodes_.at(id);
-  if (slot.up) crash(id);
-  PersistedState state = slot.storage.state();
-  slot.raft = std::make_unique<RawNode>(config_for(id), state);
-  slot.up = true;
-  // The state machine is rebuilt from the snapshot and the log: what it
-  // applied before the crash is applied again, in the same order.
-  slot.applied.clear();
-  checker_.restarted(id);
+  annotate_failures([&] {
+    NodeSlot& slot = nodes_.at(id);
+    if (slot.up) crash(id);
+    PersistedState state = slot.storage.state();
+    slot.raft = std::make_unique<RawNode>(config_for(id), state);
+    slot.up = true;
+    // The state machine is rebuilt from the snapshot and the log: what it
+    // applied before the crash is applied again, in the same order.
+    slot.applied.clear();
+    checker_.restarted(id);
+    checker_.check_log(slot.raft->raft());  // what it persisted must match too
+  });
 }
 
 void Simulation::enqueue(const Message& m) {
@@ -100,6 +130,7 @@ void Simulation::handle_ready(NodeId id) {
     for (const Entry& e : rd.committed_entries) {
       checker_.applied(id, e);
       slot.applied.push_back(e);
+      if (on_apply_) on_apply_(id, e);
       if (e.type == EntryType::kConfChange) {
         if (auto change = decode_conf_change(e.data)) node.apply_conf_change(*change);
       }
@@ -110,27 +141,32 @@ void Simulation::handle_ready(NodeId id) {
 }
 
 void Simulation::run(int ticks) {
-  for (int t = 0; t < ticks; ++t) {
-    ++now_;
-    while (!in_flight_.empty() && in_flight_.begin()->deliver_at <= now_) {
-      InFlight next = *in_flight_.begin();
-      in_flight_.erase(in_flight_.begin());
-      const Message& m = next.message;
-      if (!connected(m.from, m.to)) continue;  // partitioned while in flight
-      ++messages_delivered_;
-      bytes_delivered_ += message_bytes(m);
-      nodes_.at(m.to).raft->step(m);
-      checker_.observe(nodes_.at(m.to).raft->raft());
-      handle_ready(m.to);
-    }
-    for (NodeId id : ids_) {
-      if (!nodes_.at(id).up) continue;
-      nodes_.at(id).raft->tick();
-      checker_.observe(nodes_.at(id).raft->raft());
-      handle_ready(id);
-    }
-    if (now_ % 20 == 0) check_logs();
+  annotate_failures([&] {
+    for (int t = 0; t < ticks; ++t) run_one_tick();
+  });
+}
+
+void Simulation::run_one_tick() {
+  ++now_;
+  while (!in_flight_.empty() && in_flight_.begin()->deliver_at <= now_) {
+    InFlight next = *in_flight_.begin();
+    in_flight_.erase(in_flight_.begin());
+    const Message& m = next.message;
+    if (!connected(m.from, m.to)) continue;  // partitioned while in flight
+    ++messages_delivered_;
+    bytes_delivered_ += message_bytes(m);
+    nodes_.at(m.to).raft->step(m);
+    check_node(m.to);
+    handle_ready(m.to);
   }
+  for (NodeId id : ids_) {
+    if (!nodes_.at(id).up) continue;
+    nodes_.at(id).raft->tick();
+    check_node(id);
+    handle_ready(id);
+  }
+  // check_node() looks only at what may have changed; this looks at everything.
+  if (now_ % 20 == 0) check_all_logs();
 }
 
 bool Simulation::run_until(const std::function<bool()>& done, int max_ticks) {
@@ -142,6 +178,10 @@ bool Simulation::run_until(const std::function<bool()>& done, int max_ticks) {
 }
 
 void Simulation::check_logs() const {
+  annotate_failures([&] { check_all_logs(); });
+}
+
+void Simulation::check_all_logs() const {
   std::vector<const Raft*> live;
   for (NodeId id : ids_) {
     if (nodes_.at(id).up) live.push_back(&nodes_.at(id).raft->raft());
@@ -186,8 +226,12 @@ std::optional<NodeId> Simulation::wait_for_leader(int max_ticks) {
 std::optional<LogIndex> Simulation::propose(NodeId id, std::string data) {
   NodeSlot& slot = nodes_.at(id);
   if (!slot.up) return std::nullopt;
-  auto index = slot.raft->propose(std::move(data));
-  handle_ready(id);
+  std::optional<LogIndex> index;
+  annotate_failures([&] {
+    index = slot.raft->propose(std::move(data));
+    check_node(id);
+    handle_ready(id);
+  });
   return index;
 }
 
@@ -228,15 +272,18 @@ std::optional<LogIndex> Simulation::replicate(const std::string& data, std::size
 }
 
 void Simulation::compact_all() {
-  for (NodeId id : ids_) {
-    NodeSlot& slot = nodes_.at(id);
-    if (!slot.up) continue;
-    const Raft& r = slot.raft->raft();
-    LogIndex applied = r.log().applied();
-    if (applied <= r.log().snapshot_index()) continue;
-    slot.raft->compact(applied, "applied through " + std::to_string(applied.value()));
-    slot.storage.save_snapshot(*slot.raft->raft().snapshot());
-  }
+  annotate_failures([&] {
+    for (NodeId id : ids_) {
+      NodeSlot& slot = nodes_.at(id);
+      if (!slot.up) continue;
+      const Raft& r = slot.raft->raft();
+      LogIndex applied = r.log().applied();
+      if (applied <= r.log().snapshot_index()) continue;
+      slot.raft->compact(applied, "applied through " + std::to_string(applied.value()));
+      slot.storage.save_snapshot(*slot.raft->raft().snapshot());
+      check_node(id);
+    }
+  });
 }
 
 }  // namespace uh::raft

@@ -8,7 +8,9 @@
 //
 // A crash drops a node's in-memory state and every message to or from it;
 // restart() builds a new node from what it persisted. The invariant checker
-// runs after every step. Not thread-safe.
+// runs after every step; when it (or the Raft core) throws, the exception
+// leaves with the seed in its message, so even a run that stops halfway
+// says how to replay it. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +56,10 @@ class Simulation {
   bool is_up(NodeId id) const { return nodes_.at(id).up; }
 
   /// Advances virtual time by `ticks`: delivers due messages, ticks every
-  /// live node, and handles every Ready (persist, send, apply).
+  /// live node, and handles every Ready (persist, send, apply). An
+  /// InvariantViolation or std::logic_error from inside is thrown again, with
+  /// the same type, its message followed by the seed and how to replay it
+  /// (propose, restart, compact_all and check_logs do the same).
   void run(int ticks);
 
   /// Runs one tick at a time until `done()` holds; false after `max_ticks`.
@@ -79,6 +84,14 @@ class Simulation {
   const std::vector<ReadState>& read_states(NodeId id) const { return nodes_.at(id).reads; }
   /// Every node's applied entries, in order.
   const std::vector<Entry>& applied(NodeId id) const { return nodes_.at(id).applied; }
+  /// Calls `observer` with each entry a node applies, as it applies it: a
+  /// state machine per node can follow along (the key-value tests run one).
+  /// Indexes come one after another, except that a restarted node starts
+  /// again after its snapshot (or at 1), and a node that installs the
+  /// leader's snapshot goes on after that. An empty function stops the calls.
+  void on_apply(std::function<void(NodeId, const Entry&)> observer) {
+    on_apply_ = std::move(observer);
+  }
 
   RawNode& node(NodeId id) { return *nodes_.at(id).raft; }
   const std::vector<NodeId>& ids() const { return ids_; }
@@ -94,7 +107,9 @@ class Simulation {
   /// whose data is the applied count (tests of snapshots and InstallSnapshot).
   void compact_all();
 
-  /// Checks Log Matching across the live nodes now (run() does it every 20 ticks).
+  /// Checks Log Matching across the live nodes now, comparing whole logs pair
+  /// by pair. run() does this every 20 ticks; after every step it checks only
+  /// what may have changed (InvariantChecker::check_log).
   void check_logs() const;
 
  private:
@@ -115,6 +130,12 @@ class Simulation {
   };
 
   bool connected(NodeId a, NodeId b) const;
+  // Runs `work`; a failure escaping it gets the seed (see run()).
+  void annotate_failures(const std::function<void()>& work) const;
+  // The invariant checks after node `id` stepped, ticked or proposed.
+  void check_node(NodeId id);
+  void check_all_logs() const;
+  void run_one_tick();
   void handle_ready(NodeId id);
   void enqueue(const Message& m);
   Config config_for(NodeId id) const;
@@ -133,6 +154,7 @@ class Simulation {
   std::uint64_t messages_delivered_ = 0;
   std::uint64_t bytes_delivered_ = 0;
   InvariantChecker checker_;
+  std::function<void(NodeId, const Entry&)> on_apply_;
 };
 
 }  // namespace uh::raft

@@ -17,10 +17,12 @@ TEST(Agreement, BasicAgreementInOrder) {
   for (int i = 1; i <= 5; ++i) {
     auto index = sim.replicate("cmd " + std::to_string(i), 3);
     ASSERT_TRUE(index) << replay(sim);
-    EXPECT_GT(*index, previous);
+    EXPECT_GT(*index, previous) << replay(sim);
     previous = *index;
   }
-  for (NodeId id : sim.ids()) EXPECT_EQ(sim.applied(id).size(), sim.applied(1).size());
+  for (NodeId id : sim.ids()) {
+    EXPECT_EQ(sim.applied(id).size(), sim.applied(1).size()) << replay(sim);
+  }
 }
 
 TEST(Agreement, MessageCountStaysWithinBudget) {
@@ -32,7 +34,9 @@ TEST(Agreement, MessageCountStaysWithinBudget) {
   Simulation sim = cluster(3, seed_or(202));
   ASSERT_TRUE(sim.wait_for_leader()) << replay(sim);
   std::uint64_t before = sim.messages_delivered();
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(sim.replicate("x" + std::to_string(i), 3));
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(sim.replicate("x" + std::to_string(i), 3)) << replay(sim);
+  }
   std::uint64_t used = sim.messages_delivered() - before;
   EXPECT_LE(used, 10u * 25) << replay(sim);
 }
@@ -43,7 +47,9 @@ TEST(Agreement, BytesSentAreProportionalToTheData) {
   ASSERT_TRUE(sim.wait_for_leader()) << replay(sim);
   std::uint64_t before = sim.bytes_delivered();
   std::string big(5000, 'x');
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(sim.replicate(big + std::to_string(i), 3));
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(sim.replicate(big + std::to_string(i), 3)) << replay(sim);
+  }
   std::uint64_t payload = 10 * 5001;
   EXPECT_LE(sim.bytes_delivered() - before, 2 * payload + 2 * payload / 10 + 20000) << replay(sim);
 }
@@ -51,7 +57,7 @@ TEST(Agreement, BytesSentAreProportionalToTheData) {
 TEST(Agreement, FollowerFailureAndRecovery) {
   Simulation sim = cluster(3, seed_or(204));
   auto leader = sim.wait_for_leader();
-  ASSERT_TRUE(leader);
+  ASSERT_TRUE(leader) << replay(sim);
   ASSERT_TRUE(sim.replicate("101", 3)) << replay(sim);
   NodeId follower = *leader % 3 + 1;
   sim.crash(follower);
@@ -64,7 +70,7 @@ TEST(Agreement, FollowerFailureAndRecovery) {
 TEST(Agreement, LeaderFailureNewLeaderCarriesOn) {
   Simulation sim = cluster(3, seed_or(205));
   auto leader = sim.wait_for_leader();
-  ASSERT_TRUE(leader);
+  ASSERT_TRUE(leader) << replay(sim);
   ASSERT_TRUE(sim.replicate("201", 3)) << replay(sim);
   sim.crash(*leader);
   ASSERT_TRUE(sim.replicate("202", 2)) << replay(sim);
@@ -75,7 +81,7 @@ TEST(Agreement, LeaderFailureNewLeaderCarriesOn) {
 TEST(Agreement, NoAgreementWithoutAMajority) {
   Simulation sim = cluster(5, seed_or(206));
   auto leader = sim.wait_for_leader();
-  ASSERT_TRUE(leader);
+  ASSERT_TRUE(leader) << replay(sim);
   ASSERT_TRUE(sim.replicate("10", 5)) << replay(sim);
   // Three of five followers gone: the leader accepts but cannot commit.
   int crashed = 0;
@@ -98,11 +104,11 @@ TEST(Agreement, NoAgreementWithoutAMajority) {
 TEST(Agreement, ConcurrentProposalsAllCommitOnce) {
   Simulation sim = cluster(3, seed_or(207));
   auto leader = sim.wait_for_leader();
-  ASSERT_TRUE(leader);
+  ASSERT_TRUE(leader) << replay(sim);
   std::vector<LogIndex> indexes;
   for (int i = 0; i < 20; ++i) {
     auto index = sim.propose(*leader, "c" + std::to_string(i));
-    ASSERT_TRUE(index);
+    ASSERT_TRUE(index) << replay(sim);
     indexes.push_back(*index);
   }
   sim.run(50);
@@ -114,8 +120,8 @@ TEST(Agreement, ConcurrentProposalsAllCommitOnce) {
 TEST(Agreement, PartitionedLeaderRejoinsAndItsUncommittedEntriesGo) {
   Simulation sim = cluster(3, seed_or(208));
   auto old_leader = sim.wait_for_leader();
-  ASSERT_TRUE(old_leader);
-  ASSERT_TRUE(sim.replicate("101", 3));
+  ASSERT_TRUE(old_leader) << replay(sim);
+  ASSERT_TRUE(sim.replicate("101", 3)) << replay(sim);
   std::vector<NodeId> others;
   for (NodeId id : sim.ids()) {
     if (id != *old_leader) others.push_back(id);
@@ -127,7 +133,8 @@ TEST(Agreement, PartitionedLeaderRejoinsAndItsUncommittedEntriesGo) {
   sim.heal();
   ASSERT_TRUE(sim.replicate("104", 3)) << replay(sim);
   for (const Entry& e : sim.applied(*old_leader)) {
-    EXPECT_EQ(e.data.rfind("lost", 0), std::string::npos) << "applied an uncommitted entry";
+    EXPECT_EQ(e.data.rfind("lost", 0), std::string::npos)
+        << "applied an uncommitted entry; " << replay(sim);
   }
 }
 
@@ -140,8 +147,8 @@ TEST(Agreement, BackupOverFiftyDivergentEntries) {
   // divergent entries (with the hint, in a round trip or two) and replace them.
   Simulation sim = cluster(5, seed_or(209));
   auto leader = sim.wait_for_leader();
-  ASSERT_TRUE(leader);
-  ASSERT_TRUE(sim.replicate("start", 5));
+  ASSERT_TRUE(leader) << replay(sim);
+  ASSERT_TRUE(sim.replicate("start", 5)) << replay(sim);
   NodeId buddy = *leader % 5 + 1;
   std::vector<NodeId> rest;
   for (NodeId id : sim.ids()) {

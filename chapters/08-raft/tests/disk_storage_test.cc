@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <string>
 #include <thread>
 
 namespace uh::raft {
@@ -152,6 +154,98 @@ TEST(DiskStorage, SnapshotsDropTheSegmentsTheyCover) {
   EXPECT_EQ(state.snapshot->index, LogIndex(15));
   EXPECT_EQ(state.snapshot->data, "state at 15");
   EXPECT_EQ(state.entries, run(16, 20, 1));
+}
+
+// What a crash point throws: the process "dies" there.
+struct Crash {};
+
+// Opens the storage in `dir`, makes `change`, and crashes just before its
+// step number `step` (counting from 0), naming that step in `crashed_at`.
+// Returns false if the change finished in fewer steps.
+bool crash_before_step(const fs::path& dir, std::size_t step, std::string& crashed_at,
+                       const std::function<void(DiskStorage&)>& change) {
+  DiskStorage disk(dir, 128);
+  std::size_t count = 0;
+  disk.set_crash_point([&](const std::string& what) {
+    if (count++ == step) {
+      crashed_at = what;
+      throw Crash{};
+    }
+  });
+  try {
+    change(disk);
+  } catch (const Crash&) {
+    return true;
+  }
+  return false;
+}
+
+TEST(DiskStorage, ACrashWhileInstallingASnapshotLeavesTheOldStateOrTheNew) {
+  // A leader's snapshot of index 20 reaches a follower whose log, spread over
+  // several segments, ends before it (10) or holds another term at 20 (30).
+  // Whatever step a crash interrupts, the directory must reopen either as
+  // before or as after: never without both the old entries and the snapshot.
+  const Snapshot snapshot{LogIndex(20), Term(2), {1, 2, 3}, "state at 20"};
+  for (int last : {10, 30}) {
+    std::size_t steps = 0;
+    for (bool crashed = true; crashed; ++steps) {
+      TempDir dir;
+      {
+        DiskStorage disk(dir.path(), 128);
+        disk.persist(ready_with(run(1, last, 1), HardState{Term(1), 2, LogIndex(5)}));
+        ASSERT_GT(segments(dir.path()).size(), 1u);
+      }
+      Ready install;
+      install.snapshot = snapshot;
+      std::string step = "no step: the install finished";
+      crashed = crash_before_step(dir.path(), steps, step,
+                                  [&](DiskStorage& disk) { disk.persist(install); });
+      PersistedState state;
+      try {
+        state = DiskStorage(dir.path(), 128).state();
+      } catch (const std::exception& e) {
+        FAIL() << "log of " << last << " entries, crash before: " << step << ": " << e.what();
+      }
+      bool before = !state.snapshot && state.entries == run(1, last, 1);
+      bool after = state.snapshot == snapshot && state.entries.empty();
+      ASSERT_TRUE(before || after) << "log of " << last << " entries, crash before: " << step;
+      EXPECT_TRUE(crashed || after) << "the install finished but did not stick";
+      if (after) {
+        // The log goes on from the snapshot, in segments of its own.
+        DiskStorage disk(dir.path(), 128);
+        disk.persist(ready_with(run(21, 23, 2)));
+        EXPECT_EQ(DiskStorage(dir.path(), 128).state().entries, run(21, 23, 2)) << step;
+      }
+    }
+    // Writing the snapshot and removing each old segment: several places to crash.
+    EXPECT_GT(steps, 3u);
+  }
+}
+
+TEST(DiskStorage, ACrashWhileCompactingLeavesTheOldStateOrTheNew) {
+  const Snapshot snapshot{LogIndex(15), Term(1), {1, 2, 3}, "state at 15"};
+  std::size_t steps = 0;
+  for (bool crashed = true; crashed; ++steps) {
+    TempDir dir;
+    {
+      DiskStorage disk(dir.path(), 128);
+      for (int i = 1; i <= 20; ++i) disk.persist(ready_with(run(i, i, 1)));
+    }
+    std::string step = "no step: the compaction finished";
+    crashed = crash_before_step(dir.path(), steps, step,
+                                [&](DiskStorage& disk) { disk.save_snapshot(snapshot); });
+    PersistedState state;
+    try {
+      state = DiskStorage(dir.path(), 128).state();
+    } catch (const std::exception& e) {
+      FAIL() << "crash before: " << step << ": " << e.what();
+    }
+    bool before = !state.snapshot && state.entries == run(1, 20, 1);
+    bool after = state.snapshot == snapshot && state.entries == run(16, 20, 1);
+    ASSERT_TRUE(before || after) << "crash before: " << step;
+    EXPECT_TRUE(crashed || after) << "the compaction finished but did not stick";
+  }
+  EXPECT_GT(steps, 2u);
 }
 
 TEST(DiskStorage, ANodeRestartsFromDisk) {

@@ -29,7 +29,7 @@ TEST(Election, ReElectionAfterTheLeaderCrashes) {
   sim.crash(*first);
   auto second = sim.wait_for_leader();
   ASSERT_TRUE(second) << replay(sim);
-  EXPECT_NE(*second, *first);
+  EXPECT_NE(*second, *first) << replay(sim);
   // The old leader comes back as a follower and does not disturb the new one.
   sim.restart(*first);
   sim.run(100);

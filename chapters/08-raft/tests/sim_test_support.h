@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "raft/simulation.h"
 
@@ -20,6 +21,15 @@ inline std::uint64_t seed_or(std::uint64_t fixed) {
 /// Every assertion in a simulated test carries this, so a failure says how to replay it.
 inline std::string replay(const Simulation& sim) {
   return "replay with UH_RAFT_SEED=" + std::to_string(sim.seed());
+}
+
+/// The data of the commands a node applied (normal, non-empty entries), in order.
+inline std::vector<std::string> commands(const Simulation& sim, NodeId id) {
+  std::vector<std::string> out;
+  for (const Entry& e : sim.applied(id)) {
+    if (e.type == EntryType::kNormal && !e.data.empty()) out.push_back(e.data);
+  }
+  return out;
 }
 
 inline Simulation cluster(int n, std::uint64_t seed, Config base = {}) {
