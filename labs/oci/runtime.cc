@@ -259,7 +259,6 @@ pid_t create_container(const RuntimeOptions& rt, const CreateOptions& opts) {
     if (type == SyncMessage::kError) throw std::runtime_error("container init: " + text);
     if (type != wanted) throw std::runtime_error("container init: handshake out of order");
   };
-  cgroup->join(pid);
   if (config.process.oom_score_adj) {
     write_proc_file(pid, "oom_score_adj", std::to_string(*config.process.oom_score_adj));
   }
@@ -268,6 +267,8 @@ pid_t create_container(const RuntimeOptions& rt, const CreateOptions& opts) {
     write_proc_file(pid, "gid_map", container::id_map_text(config.gid_mappings, 0));
   }
   parent_end.send(SyncMessage::kGo);
+  // The move into the cgroup, while the init does its mounts (see init.h).
+  cgroup->join(pid);
   expect(SyncMessage::kHooks);
   // runtime.md "Lifecycle" step 5: createRuntime (and the deprecated
   // prestart) run in the runtime's namespaces, after the namespaces exist.

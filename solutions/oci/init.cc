@@ -242,16 +242,9 @@ Prepared prepare(const InitPlan& plan, SyncSocket& sync) {
     if (!ns.path.empty() && ns.type != "user" && ns.type != "pid") join_namespace(ns);
   }
   if (plan.new_user_namespace) container::become_root();
-  if (const NamespaceEntry* cg = c.find_namespace("cgroup"); cg && cg->path.empty()) {
-    if (::unshare(CLONE_NEWCGROUP) != 0) throw SysError("unshare", "cgroup namespace", errno);
-  }
   if (!c.hostname.empty() && ::sethostname(c.hostname.data(), c.hostname.size()) != 0) {
     throw SysError("sethostname", c.hostname, errno);
   }
-
-  sync.send(SyncMessage::kHooks);
-  auto [type, state] = sync.receive("the runtime went away during create");
-  if (type != SyncMessage::kState) throw std::runtime_error(state);
 
   // The root: private propagation (or what the config asks), then the
   // rootfs bound onto itself so that pivot_root accepts it.
@@ -264,7 +257,28 @@ Prepared prepare(const InitPlan& plan, SyncSocket& sync) {
   }
   const fs::path rootfs = c.root;
   do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "", "the rootfs " + rootfs.string());
-  for (const Mount& m : c.mounts) mount_entry(m, rootfs, plan.bundle);
+  // The mounts, in order, while the runtime moves this process into its
+  // cgroup (on a v1 host that move can wait a whole RCU grace period, so it
+  // is done meanwhile). Mounts of the cgroup filesystem wait: they must show
+  // the cgroup namespace, which can only be made once the move is done.
+  std::vector<const Mount*> cgroup_mounts;
+  for (const Mount& m : c.mounts) {
+    if (m.type == "cgroup" || m.type == "cgroup2") {
+      cgroup_mounts.push_back(&m);
+    } else {
+      mount_entry(m, rootfs, plan.bundle);
+    }
+  }
+
+  sync.send(SyncMessage::kHooks);
+  auto [type, state] = sync.receive("the runtime went away during create");
+  if (type != SyncMessage::kState) throw std::runtime_error(state);
+
+  // Now in its cgroup: the namespace's root is that group.
+  if (const NamespaceEntry* cg = c.find_namespace("cgroup"); cg && cg->path.empty()) {
+    if (::unshare(CLONE_NEWCGROUP) != 0) throw SysError("unshare", "cgroup namespace", errno);
+  }
+  for (const Mount* m : cgroup_mounts) mount_entry(*m, rootfs, plan.bundle);
   make_default_devices(secure_join(rootfs, "/dev"), plan.new_user_namespace);
 
   // createContainer hooks: in the container's namespaces, before pivot_root.

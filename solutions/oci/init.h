@@ -9,13 +9,15 @@
 //
 //   runtime (create)                          init (in new namespaces)
 //   clone ---------------------------------->  waits for kGo
-//   join cgroup, oom_score_adj, id maps
+//   oom_score_adj, id maps
 //   kGo ------------------------------------>  setns for namespaces given by path,
-//                                              become root in a new user ns, cgroup ns,
-//   run createRuntime hooks  <------ kHooks    hostname
-//   kState + state JSON -------------------->  mounts in order, devices, createContainer
-//                                              hooks, pivot_root, sysctl, masks,
-//                                              terminal, rlimits, user, capabilities
+//   join cgroup (meanwhile)                    become root in a new user ns, hostname,
+//                                              the config's mounts in order
+//   run createRuntime hooks  <------ kHooks
+//   kState + state JSON -------------------->  cgroup ns, cgroup mounts, devices,
+//                                              createContainer hooks, pivot_root,
+//                                              sysctl, masks, terminal, rlimits,
+//                                              user, capabilities
 //   save state.json, pid file  <---- kCreated
 //   exit 0                                     open exec.fifo for writing: blocks
 //                                              ...until `start` opens it for reading
