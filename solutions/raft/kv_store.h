@@ -7,12 +7,18 @@
 // Exactly-once: a client numbers its commands 1, 2, 3...; when a retry of a
 // command already applied arrives again (it was committed twice because the
 // first answer was lost), the store answers it from the table instead of
-// applying it a second time. Not thread-safe.
+// applying it a second time.
+//
+// Snapshots: snapshot() writes the map and the sessions as bytes, restore()
+// replaces both from such bytes. The sessions must travel with the map: a
+// replica restored without them would apply a late retry a second time. Not
+// thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -35,6 +41,12 @@ std::optional<KvCommand::Op> parse_op(std::string_view name);
 std::string encode_command(const KvCommand& command);
 std::optional<KvCommand> decode_command(const std::string& data);
 
+/// A snapshot that restore() refused.
+class KvSnapshotError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class KvStore {
  public:
   /// Applies one committed log entry's data. Returns the command's result (the
@@ -46,6 +58,24 @@ class KvStore {
   std::optional<std::string> result_of(std::uint64_t client, std::uint64_t sequence) const;
 
   const std::map<std::string, std::string>& data() const { return data_; }
+
+  /// The whole state, keys and sessions, as bytes: what a Raft snapshot of
+  /// this store holds. The same state always gives the same bytes. Layout,
+  /// integers big-endian:
+  ///   "uhkv", u8 version (1)
+  ///   u64 key count,     then per key, ascending:     u32 length, key, u32 length, value
+  ///   u64 session count, then per client, ascending:  u64 client, u64 sequence,
+  ///                                                   u32 length, result
+  ///   u32 CRC-32 of every byte before it
+  std::string snapshot() const;
+
+  /// Replaces the whole state with one that snapshot() wrote. The bytes come
+  /// from a peer or a file, so all of it is checked: magic and version, the
+  /// checksum, every count and length against the bytes left, keys and
+  /// clients strictly ascending, and no stray bytes before the checksum.
+  /// Throws KvSnapshotError saying what is wrong, and then leaves the store
+  /// as it was.
+  void restore(std::string_view bytes);
 
  private:
   struct Session {

@@ -1,14 +1,20 @@
 // uh-raft-node — one node of a Raft key-value cluster, as its own process.
 //
 //   uh-raft-node --id 1 --data DIR --cluster 1=127.0.0.1:7001:8001,2=127.0.0.1:7002:8002,...
+//                [--snapshot-every N]
 //
 // Each cluster entry is id=host:raft_port:http_port. The node serves clients
-// on its HTTP port (see raft/server.h) and stops on SIGINT or SIGTERM.
+// on its HTTP port (see raft/server.h) and stops on SIGINT or SIGTERM. It
+// snapshots its store and compacts its log every N applied entries (default
+// 10000; 0 never compacts).
 #include <boost/asio.hpp>
+#include <charconv>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "raft/server.h"
@@ -18,9 +24,17 @@ namespace {
 int usage(const char* why) {
   std::fprintf(stderr,
                "uh-raft-node: %s\nusage: uh-raft-node --id N --data DIR --cluster "
-               "1=127.0.0.1:7001:8001,2=...\n",
+               "1=127.0.0.1:7001:8001,2=... [--snapshot-every N]\n",
                why);
   return 2;
+}
+
+// A whole decimal number, or nothing.
+std::optional<std::uint64_t> number(const std::string& text) {
+  std::uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 }  // namespace
@@ -38,6 +52,10 @@ int main(int argc, char** argv) {
       config.data_dir = argv[i + 1];
     } else if (flag == "--cluster") {
       cluster = argv[i + 1];
+    } else if (flag == "--snapshot-every") {
+      std::optional<std::uint64_t> every = number(argv[i + 1]);
+      if (!every) return usage("--snapshot-every takes a number of entries (0: never)");
+      config.snapshot_every = *every;
     } else {
       return usage(("unknown flag " + flag).c_str());
     }

@@ -1,5 +1,7 @@
 #include "raft/server.h"
 
+#include <zlib.h>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
@@ -105,8 +107,12 @@ class RaftServer::Http {
         respond(http::status::ok, server.status_json());
         return;
       }
+      if (request.method() == http::verb::get && request.target() == "/hash") {
+        respond(http::status::ok, server.hash_json());
+        return;
+      }
       if (request.method() != http::verb::post || request.target() != "/kv") {
-        respond(http::status::not_found, R"({"error":"use POST /kv or GET /status"})");
+        respond(http::status::not_found, R"({"error":"use POST /kv, GET /status or GET /hash"})");
         return;
       }
       std::optional<KvCommand> command = command_from_json(request.body());
@@ -151,7 +157,11 @@ RaftServer::RaftServer(asio::io_context& io, ServerConfig config)
                  }),
       timer_(io),
       http_(std::make_unique<Http>(io, *this, config_.http_address)) {
-  // Rebuild the key-value store from what was committed before a restart.
+  // Rebuild the key-value store from what was committed before a restart:
+  // the snapshot first, then the committed entries after it.
+  if (const std::optional<Snapshot>& snapshot = node_.raft().snapshot()) {
+    restore_kv(*snapshot, (config_.data_dir / "snapshot").string());
+  }
   process_ready();
 }
 
@@ -221,6 +231,13 @@ void RaftServer::schedule_ready() {
 void RaftServer::process_ready() {
   while (node_.has_ready()) {
     Ready rd = node_.ready();
+    if (rd.snapshot) {
+      // The leader's snapshot replaces our state. Restore it before it
+      // replaces anything on disk: restore() takes all of it or nothing, so a
+      // malformed one stops this node here with its old state still on disk.
+      restore_kv(*rd.snapshot, "the snapshot from node " + std::to_string(node_.raft().leader()));
+      ++snapshots_installed_;
+    }
     // A leader may send its appends before its own disk write (section 10.2.1
     // of Ongaro's dissertation), so that leader and followers fsync at the same
     // time. Safe here because this thread persists before it reads any reply:
@@ -251,7 +268,28 @@ void RaftServer::process_ready() {
       waiters_.erase(first, last);
     }
     node_.advance(rd);
+    maybe_compact();
   }
+}
+
+void RaftServer::restore_kv(const Snapshot& snapshot, const std::string& from) {
+  try {
+    kv_.restore(snapshot.data);
+  } catch (const KvSnapshotError& e) {
+    throw std::runtime_error(from + " (index " + std::to_string(snapshot.index.value()) +
+                             "): " + e.what());
+  }
+}
+
+void RaftServer::maybe_compact() {
+  const RaftLog& log = node_.raft().log();
+  if (config_.snapshot_every == 0 ||
+      log.applied() - log.snapshot_index() < config_.snapshot_every) {
+    return;
+  }
+  // kv_ holds exactly the entries up to applied(): that is the snapshot's index.
+  node_.compact(log.applied(), kv_.snapshot());
+  storage_.save_snapshot(*node_.raft().snapshot());
 }
 
 std::string RaftServer::status_json() const {
@@ -264,6 +302,16 @@ std::string RaftServer::status_json() const {
   o["commit"] = r.log().committed().value();
   o["applied"] = r.log().applied().value();
   o["last"] = r.log().last_index().value();
+  o["snapshot"] = r.log().snapshot_index().value();
+  o["snapshots_installed"] = snapshots_installed_;
+  return json::serialize(o);
+}
+
+std::string RaftServer::hash_json() const {
+  std::string state = kv_.snapshot();
+  json::object o;
+  o["applied"] = node_.raft().log().applied().value();
+  o["hash"] = ::crc32_z(0L, reinterpret_cast<const Bytef*>(state.data()), state.size());
   return json::serialize(o);
 }
 

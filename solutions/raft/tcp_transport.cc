@@ -123,8 +123,12 @@ void TcpTransport::send(const Message& message) {
   if (it == peers_.end() || stopped_) return;
   std::shared_ptr<Peer> peer = it->second;
   std::vector<std::uint8_t> body = encode_message(message);
-  if (peer->queued_bytes + body.size() + 4 > max_queued_bytes_) {
-    ++stats_.dropped;  // backpressure: Raft will send it again
+  // Backpressure: Raft will send it again. A frame over the cap on its own
+  // (a large snapshot) waits for an empty queue instead, or it could never go;
+  // one over the frame limit would only make the peer close the connection.
+  if (body.size() > kMaxFrameBytes ||
+      (peer->queued_bytes != 0 && peer->queued_bytes + body.size() + 4 > max_queued_bytes_)) {
+    ++stats_.dropped;
     return;
   }
   std::vector<std::uint8_t> frame;

@@ -8,8 +8,10 @@
 // send() queues the frame and returns. A peer that is down is retried with
 // backoff (50 ms doubling to 1 s); while it is down, or slow, its queue is
 // capped and frames past the cap are dropped — Raft resends what matters, and
-// an unbounded queue would let one dead peer eat the leader's memory. An
-// inbound frame that is too long or does not decode closes that connection.
+// an unbounded queue would let one dead peer eat the leader's memory. One
+// frame larger than the cap (a snapshot, say) is still queued when nothing
+// else is, so that it can ever be sent. An inbound frame that is too long or
+// does not decode closes that connection.
 #pragma once
 
 #include <boost/asio.hpp>

@@ -133,8 +133,8 @@ std::optional<HttpReply> http_request(std::uint16_t port, http::verb verb,
 // ------------------------------------------------------------ the cluster
 
 NodeCluster::NodeCluster(std::filesystem::path node_binary, std::filesystem::path dir,
-                         std::size_t size)
-    : binary_(std::move(node_binary)), dir_(std::move(dir)) {
+                         std::size_t size, std::vector<std::string> node_flags)
+    : binary_(std::move(node_binary)), dir_(std::move(dir)), node_flags_(std::move(node_flags)) {
   std::filesystem::create_directories(dir_);
   std::vector<std::uint16_t> ports = free_ports(2 * size);
   for (std::uint64_t id = 1; id <= size; ++id) {
@@ -152,10 +152,10 @@ NodeCluster::~NodeCluster() {
 
 void NodeCluster::start(std::uint64_t id) {
   if (running(id)) return;
-  std::string name = "node" + std::to_string(id);
-  pid_[id] = spawn({binary_.string(), "--id", std::to_string(id), "--data", (dir_ / name).string(),
-                    "--cluster", cluster_},
-                   log_path(id));
+  std::vector<std::string> argv{binary_.string(), "--id", std::to_string(id)};
+  argv.insert(argv.end(), {"--data", data_dir(id).string(), "--cluster", cluster_});
+  argv.insert(argv.end(), node_flags_.begin(), node_flags_.end());
+  pid_[id] = spawn(argv, log_path(id));
 }
 
 void NodeCluster::stop(std::uint64_t id, int signal) {
@@ -174,6 +174,10 @@ pid_t NodeCluster::pid(std::uint64_t id) const {
 
 std::filesystem::path NodeCluster::log_path(std::uint64_t id) const {
   return dir_ / ("node" + std::to_string(id) + ".log");
+}
+
+std::filesystem::path NodeCluster::data_dir(std::uint64_t id) const {
+  return dir_ / ("node" + std::to_string(id));
 }
 
 std::optional<json::object> NodeCluster::status(std::uint64_t id) const {

@@ -70,11 +70,14 @@ std::optional<HttpReply> http_request(std::uint16_t port, boost::beast::http::ve
                                       const std::string& target, const std::string& body = {});
 
 /// A cluster of uh-raft-node processes on loopback, each with its data
-/// directory and log under `dir`. Nodes are numbered 1..size. The destructor
-/// stops every node still running (SIGKILL) and leaves `dir` to its owner.
+/// directory and log under `dir`. Nodes are numbered 1..size, and every node
+/// gets `node_flags` after its --id, --data and --cluster (for example
+/// {"--snapshot-every", "20"}). The destructor stops every node still running
+/// (SIGKILL) and leaves `dir` to its owner.
 class NodeCluster {
  public:
-  NodeCluster(std::filesystem::path node_binary, std::filesystem::path dir, std::size_t size);
+  NodeCluster(std::filesystem::path node_binary, std::filesystem::path dir, std::size_t size,
+              std::vector<std::string> node_flags = {});
   ~NodeCluster();
   NodeCluster(const NodeCluster&) = delete;
   NodeCluster& operator=(const NodeCluster&) = delete;
@@ -86,8 +89,10 @@ class NodeCluster {
   pid_t pid(std::uint64_t id) const;
   std::uint16_t http_port(std::uint64_t id) const { return http_port_.at(id); }
   std::filesystem::path log_path(std::uint64_t id) const;
+  std::filesystem::path data_dir(std::uint64_t id) const;
 
-  /// GET /status of one node: id, role, term, leader, commit, applied, last.
+  /// GET /status of one node: id, role, term, leader, commit, applied, last,
+  /// snapshot, snapshots_installed.
   std::optional<boost::json::object> status(std::uint64_t id) const;
 
   /// The running node that a majority of the cluster's running nodes name as
@@ -99,6 +104,7 @@ class NodeCluster {
   std::filesystem::path binary_;
   std::filesystem::path dir_;
   std::string cluster_;  ///< the --cluster argument every node gets
+  std::vector<std::string> node_flags_;
   std::map<std::uint64_t, std::uint16_t> http_port_;
   std::map<std::uint64_t, pid_t> pid_;
 };

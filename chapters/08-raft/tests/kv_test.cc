@@ -1,7 +1,10 @@
 // Chapter 08 — the replicated key-value store: exactly-once commands, linearizable histories.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 
 #include "kv_harness.h"
 #include "raft/kv_store.h"
@@ -39,6 +42,126 @@ TEST(KvStore, GarbageIsNotACommand) {
   EXPECT_EQ(kv.apply("kv13:put"), std::nullopt);
   EXPECT_EQ(kv.apply("kv13:put1:11:x1:k1:v"), std::nullopt);  // client "x"
   EXPECT_EQ(kv.apply(encode_command({KvCommand::Op::kPut, 1, 1, "k", "v"}) + "!"), std::nullopt);
+  EXPECT_TRUE(kv.data().empty());
+}
+
+// ---------------------------------------------------------------- snapshots
+
+std::string command(KvCommand::Op op, std::uint64_t client, std::uint64_t seq, std::string key,
+                    std::string value = {}) {
+  return encode_command({op, client, seq, std::move(key), std::move(value)});
+}
+
+// A store with a few keys and three clients' sessions.
+KvStore busy_store() {
+  KvStore kv;
+  kv.apply(command(KvCommand::Op::kPut, 1, 1, "a", "1"));
+  kv.apply(command(KvCommand::Op::kAppend, 1, 2, "a", "2"));
+  kv.apply(command(KvCommand::Op::kPut, 2, 1, "b", std::string("\0bin\xff", 5)));
+  kv.apply(command(KvCommand::Op::kPut, 3, 1, "", ""));  // an empty key and value are legal
+  kv.apply(command(KvCommand::Op::kGet, 3, 2, "a"));
+  return kv;
+}
+
+// Replaces the CRC-32 trailer so that a forged snapshot reaches the checks
+// after the checksum.
+std::string resealed(std::string bytes) {
+  bytes.resize(bytes.size() - 4);
+  auto crc = static_cast<std::uint32_t>(
+      ::crc32_z(0L, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+  for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>(crc >> shift));
+  return bytes;
+}
+
+std::string restore_error(KvStore& kv, const std::string& bytes) {
+  try {
+    kv.restore(bytes);
+  } catch (const KvSnapshotError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(KvSnapshot, RoundTripsKeysAndSessions) {
+  KvStore original = busy_store();
+  std::string bytes = original.snapshot();
+  KvStore copy;
+  copy.apply(command(KvCommand::Op::kPut, 9, 1, "stale", "gone"));  // replaced, not merged
+  copy.restore(bytes);
+  EXPECT_EQ(copy.data(), original.data());
+  EXPECT_EQ(copy.result_of(1, 2), "12");
+  EXPECT_EQ(copy.result_of(3, 2), "12");
+  EXPECT_EQ(copy.result_of(9, 1), std::nullopt) << "the old sessions must go too";
+  EXPECT_EQ(copy.snapshot(), bytes) << "the same state must give the same bytes";
+  KvStore empty;
+  KvStore restored_empty = busy_store();
+  restored_empty.restore(empty.snapshot());
+  EXPECT_TRUE(restored_empty.data().empty());
+}
+
+TEST(KvSnapshot, ARetryAfterRestoreStillTakesEffectOnce) {
+  KvStore before;
+  std::string first = command(KvCommand::Op::kAppend, 7, 1, "k", "x");
+  ASSERT_EQ(before.apply(first), "x");
+  KvStore after;
+  after.restore(before.snapshot());
+  // The first answer was lost and the client retried: the log holds the
+  // command again, after the snapshot that already contains it.
+  EXPECT_EQ(after.apply(first), "x") << "the retry gets the first answer";
+  EXPECT_EQ(after.data().at("k"), "x") << "and changes nothing";
+  EXPECT_EQ(after.apply(command(KvCommand::Op::kAppend, 7, 2, "k", "y")), "xy");
+  after.apply(first);  // a copy that arrives later still
+  EXPECT_EQ(after.data().at("k"), "xy");
+}
+
+TEST(KvSnapshot, RefusesEveryTruncationAndEveryDamagedByte) {
+  KvStore source = busy_store();
+  const std::string bytes = source.snapshot();
+  KvStore kv;
+  kv.apply(command(KvCommand::Op::kPut, 5, 1, "mine", "kept"));
+  const std::string mine = kv.snapshot();
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_THROW(kv.restore(bytes.substr(0, n)), KvSnapshotError) << "cut to " << n << " bytes";
+  }
+  for (std::size_t at = 0; at < bytes.size(); ++at) {
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x5a);
+    EXPECT_THROW(kv.restore(damaged), KvSnapshotError) << "byte " << at << " changed";
+  }
+  EXPECT_THROW(kv.restore(bytes + "!"), KvSnapshotError);
+  EXPECT_EQ(kv.snapshot(), mine) << "a refused snapshot must leave the store as it was";
+}
+
+TEST(KvSnapshot, ChecksEveryFieldBehindAValidChecksum) {
+  KvStore kv;
+  const std::string empty = KvStore().snapshot();  // "uhkv" 1, 0 keys, 0 sessions, CRC
+  std::string wrong_magic = empty;
+  wrong_magic[0] = 'x';
+  EXPECT_NE(restore_error(kv, resealed(wrong_magic)).find("not a key-value snapshot"),
+            std::string::npos);
+  std::string future = empty;
+  future[4] = 2;
+  EXPECT_NE(restore_error(kv, resealed(future)).find("version 2"), std::string::npos);
+
+  // A key count far beyond what the bytes could hold is refused before
+  // anything is allocated for it.
+  std::string huge = empty;
+  huge[5] = 0x10;
+  EXPECT_NE(restore_error(kv, resealed(huge)).find("cannot fit"), std::string::npos);
+
+  // Keys must be strictly ascending: no duplicates, no reordering.
+  KvStore two;
+  two.apply(command(KvCommand::Op::kPut, 1, 1, "a", "1"));
+  two.apply(command(KvCommand::Op::kPut, 1, 2, "b", "2"));
+  std::string swapped = two.snapshot();
+  std::size_t a = swapped.find('a'), b = swapped.find('b');
+  std::swap(swapped[a], swapped[b]);
+  EXPECT_NE(restore_error(kv, resealed(swapped)).find("not above"), std::string::npos);
+
+  // A length that runs past the end.
+  std::string long_key = two.snapshot();
+  long_key[13 + 3] = 0x7f;  // the first key's length, after magic, version and key count
+  EXPECT_NE(restore_error(kv, resealed(long_key)).find("runs past the end"), std::string::npos);
   EXPECT_TRUE(kv.data().empty());
 }
 

@@ -102,5 +102,28 @@ TEST(TcpTransport, ADeadPeersQueueIsCapped) {
   EXPECT_EQ(a.stats().sent, 0u);
 }
 
+TEST(TcpTransport, AFrameOverTheCapGoesAloneOnceTheQueueIsEmpty) {
+  asio::io_context io;
+  std::vector<Message> at_b;
+  TcpTransport a(
+      io, 1, {{1, kAnyPort}, {2, kAnyPort}}, [](Message) {}, 4096);
+  TcpTransport b(io, 2, {{1, kAnyPort}, {2, kAnyPort}}, [&](Message m) { at_b.push_back(m); });
+  a.start();
+  b.start();
+  a.set_address(2, {kAnyPort.address(), b.local_port()});
+  // A snapshot bigger than the whole queue: dropped behind other frames, it
+  // must still go on its own, or a large store could never be installed.
+  Message snapshot = message(1, 2, 3);
+  snapshot.type = MessageType::kSnapshot;
+  snapshot.snapshot = Snapshot{LogIndex(50), Term(3), {1, 2}, std::string(100'000, 's')};
+  a.send(message(1, 2, 1));
+  a.send(snapshot);
+  EXPECT_EQ(a.stats().dropped, 1u) << "over the cap behind another frame";
+  ASSERT_TRUE(run_until(io, [&] { return at_b.size() == 1; }));
+  a.send(snapshot);
+  ASSERT_TRUE(run_until(io, [&] { return at_b.size() == 2; }));
+  EXPECT_EQ(at_b[1].snapshot, snapshot.snapshot);
+}
+
 }  // namespace
 }  // namespace uh::raft
