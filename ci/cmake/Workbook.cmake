@@ -94,6 +94,48 @@ function(uh_add_real_mode_image target symbol source)
   target_sources(${target} PRIVATE "${generated}")
 endfunction()
 
+# uh_add_freestanding_guest(<target> <symbol> LINKER_SCRIPT <file.ld> SOURCES <file>...)
+# Compiles a 64-bit guest for bare metal (no libc, no SSE, no red zone, the
+# kernel code model), links it with its own linker script into an ELF file,
+# and compiles that file into a C++ source defining <symbol> as a byte span in
+# uh::guest::longmode. The compiler is the project's, but none of the
+# project's flags (sanitizers, coverage) reach the guest: it has no runtime.
+function(uh_add_freestanding_guest target symbol)
+  cmake_parse_arguments(ARG "" "LINKER_SCRIPT" "SOURCES" ${ARGN})
+  set(flags -std=c++20 -O2 -g0 -ffreestanding -fno-exceptions -fno-rtti -fno-stack-protector
+            -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel -mno-mmx -mno-sse -mno-sse2
+            -fno-asynchronous-unwind-tables -fno-threadsafe-statics -fcf-protection=none
+            -nostdlib -Wall -Wextra -Werror -I${CMAKE_SOURCE_DIR}/solutions)
+  # Every header of the guest and of the ABI it shares with the VMM.
+  file(GLOB headers "${CMAKE_CURRENT_SOURCE_DIR}/*.h" "${CMAKE_SOURCE_DIR}/solutions/vmm/longmode/*_abi.h")
+  set(objects)
+  foreach(source IN LISTS ARG_SOURCES)
+    get_filename_component(stem "${source}" NAME)
+    set(object "${CMAKE_CURRENT_BINARY_DIR}/${target}-${stem}.o")
+    add_custom_command(
+      OUTPUT "${object}"
+      COMMAND "${CMAKE_CXX_COMPILER}" ${flags} -c "${CMAKE_CURRENT_SOURCE_DIR}/${source}" -o "${object}"
+      DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/${source}" ${headers}
+      COMMENT "Compiling freestanding guest source ${source}"
+      VERBATIM)
+    list(APPEND objects "${object}")
+  endforeach()
+  set(elf "${CMAKE_CURRENT_BINARY_DIR}/${target}.elf")
+  set(generated "${CMAKE_CURRENT_BINARY_DIR}/${target}_image.cc")
+  add_custom_command(
+    OUTPUT "${generated}"
+    COMMAND "${UH_LD}" -m elf_x86_64 -static -nostdlib -z max-page-size=0x1000 --build-id=none
+            -T "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_LINKER_SCRIPT}" -o "${elf}" ${objects}
+    COMMAND "${CMAKE_COMMAND}" -DINPUT=${elf} -DOUTPUT=${generated} -DSYMBOL=${symbol}
+            -DNAMESPACE=uh::guest::longmode -P "${CMAKE_SOURCE_DIR}/ci/cmake/embed.cmake"
+    DEPENDS ${objects} "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_LINKER_SCRIPT}"
+            "${CMAKE_SOURCE_DIR}/ci/cmake/embed.cmake"
+    COMMENT "Linking freestanding guest ${target}.elf"
+    VERBATIM)
+  add_library(${target} STATIC "${generated}")
+  target_include_directories(${target} PUBLIC "${CMAKE_SOURCE_DIR}/solutions")
+endfunction()
+
 # uh_add_fuzz_target(<NN> <name> <target.cc> <replay_main.cc> LIBS <target>...)
 # A fuzz target for input from outside, built two ways: chNN_<name>_replay, an
 # ordinary seeded replay test (chNN.Fuzz.<Name>Replay) on every build, and

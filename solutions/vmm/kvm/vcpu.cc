@@ -34,6 +34,14 @@ void Vcpu::set_sregs(const kvm_sregs& sregs) {
             fmt::format("vCPU {}", id_));
 }
 
+kvm_translation Vcpu::translate(std::uint64_t address) const {
+  kvm_translation t{};
+  t.linear_address = address;
+  check_sys(::ioctl(fd_.get(), KVM_TRANSLATE, &t), "ioctl(KVM_TRANSLATE)",
+            fmt::format("vCPU {}, address {:#x}", id_, address));
+  return t;
+}
+
 VcpuExit Vcpu::run() {
   // LAB(01.6) Enter the guest with KVM_RUN and decode kvm_run's exit_reason
   // into a VcpuExit (EINTR means a signal interrupted the run).

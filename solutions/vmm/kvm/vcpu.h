@@ -41,6 +41,10 @@ class Vcpu : public ExitSource {
   kvm_sregs sregs() const;
   void set_sregs(const kvm_sregs& sregs);
 
+  /// KVM_TRANSLATE: what the CPU's own page walk makes of guest-virtual
+  /// `address` with the vCPU's current CR3 (valid is 0 when unmapped).
+  kvm_translation translate(std::uint64_t address) const;
+
   /// KVM_RUN once, decoded. Throws SysError when KVM_RUN itself fails (not
   /// when the guest misbehaves: that is an exit like any other).
   VcpuExit run() override;
