@@ -107,7 +107,7 @@ function(uh_add_freestanding_guest target symbol)
             -fno-asynchronous-unwind-tables -fno-threadsafe-statics -fcf-protection=none
             -nostdlib -Wall -Wextra -Werror -I${CMAKE_SOURCE_DIR}/solutions)
   # Every header of the guest and of the ABI it shares with the VMM.
-  file(GLOB headers "${CMAKE_CURRENT_SOURCE_DIR}/*.h" "${CMAKE_SOURCE_DIR}/solutions/vmm/longmode/*_abi.h")
+  file(GLOB headers "${CMAKE_CURRENT_SOURCE_DIR}/*.h" "${CMAKE_SOURCE_DIR}/solutions/vmm/*/*_abi.h")
   set(objects)
   foreach(source IN LISTS ARG_SOURCES)
     get_filename_component(stem "${source}" NAME)

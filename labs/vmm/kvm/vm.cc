@@ -35,4 +35,33 @@ int Vm::check_extension(long capability) const {
                                     "ioctl(KVM_CHECK_EXTENSION)", "VM"));
 }
 
+void Vm::create_irqchip() {
+  check_sys(::ioctl(fd_.get(), KVM_CREATE_IRQCHIP, 0), "ioctl(KVM_CREATE_IRQCHIP)", "VM");
+}
+
+void Vm::create_pit2() {
+  kvm_pit_config config{};
+  config.flags = KVM_PIT_SPEAKER_DUMMY;
+  check_sys(::ioctl(fd_.get(), KVM_CREATE_PIT2, &config), "ioctl(KVM_CREATE_PIT2)", "VM");
+}
+
+void Vm::set_tss_address(std::uint64_t address) {
+  check_sys(::ioctl(fd_.get(), KVM_SET_TSS_ADDR, static_cast<unsigned long>(address)),
+            "ioctl(KVM_SET_TSS_ADDR)", fmt::format("VM, address {:#x}", address));
+}
+
+void Vm::set_identity_map_address(std::uint64_t address) {
+  std::uint64_t value = address;
+  check_sys(::ioctl(fd_.get(), KVM_SET_IDENTITY_MAP_ADDR, &value),
+            "ioctl(KVM_SET_IDENTITY_MAP_ADDR)", fmt::format("VM, address {:#x}", address));
+}
+
+void Vm::set_irq_line(std::uint32_t irq, bool level) {
+  kvm_irq_level line{};
+  line.irq = irq;
+  line.level = level ? 1 : 0;
+  check_sys(::ioctl(fd_.get(), KVM_IRQ_LINE, &line), "ioctl(KVM_IRQ_LINE)",
+            fmt::format("VM, IRQ {}", irq));
+}
+
 }  // namespace uh::vmm

@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -14,6 +15,18 @@
 namespace uh::vmm {
 
 namespace {
+
+// struct kvm_cpuid2 as the kernel lays it out: two u32s, then the entries.
+// <linux/kvm.h> declares it with __DECLARE_FLEX_ARRAY, which the Linux 6.1
+// headers (Debian 12's) expand wrongly in C++: sizeof becomes 12, not 8,
+// moving the entries and changing the ioctl's number. So the VMM spells
+// the layout and the number out itself.
+struct CpuidHeader {
+  std::uint32_t nent;
+  std::uint32_t padding;
+};
+static_assert(sizeof(CpuidHeader) == 8 && sizeof(kvm_cpuid_entry2) == 40);
+constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, CpuidHeader);
 
 // What a reader can do about each way opening /dev/kvm fails.
 const char* open_advice(int err) {
@@ -55,6 +68,24 @@ int Kvm::check_extension(long capability) const {
 std::size_t Kvm::vcpu_mmap_size() const {
   return static_cast<std::size_t>(check_sys(::ioctl(fd_.get(), KVM_GET_VCPU_MMAP_SIZE, 0),
                                             "ioctl(KVM_GET_VCPU_MMAP_SIZE)", path_));
+}
+
+std::vector<kvm_cpuid_entry2> Kvm::supported_cpuid() const {
+  // The caller says how many entries it has room for; KVM answers E2BIG
+  // when that is too few, so grow until it fits (the API's documented dance).
+  for (std::size_t room = 64; room <= 4096; room *= 2) {
+    // One buffer: the C layout of kvm_cpuid2, then the entries.
+    std::vector<std::uint64_t> buffer((sizeof(CpuidHeader) + room * sizeof(kvm_cpuid_entry2) + 7) /
+                                      8);
+    auto* header = reinterpret_cast<CpuidHeader*>(buffer.data());
+    header->nent = static_cast<std::uint32_t>(room);
+    if (::ioctl(fd_.get(), kGetSupportedCpuid, header) == 0) {
+      auto* entries = reinterpret_cast<const kvm_cpuid_entry2*>(header + 1);
+      return std::vector<kvm_cpuid_entry2>(entries, entries + header->nent);
+    }
+    if (errno != E2BIG) throw SysError("ioctl(KVM_GET_SUPPORTED_CPUID)", path_, errno);
+  }
+  throw SysError("ioctl(KVM_GET_SUPPORTED_CPUID)", path_, E2BIG);
 }
 
 Vm Kvm::create_vm() const {

@@ -9,8 +9,11 @@
 // plain ioctls on a descriptor that never changes.
 #pragma once
 
+#include <linux/kvm.h>
+
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "support/unique_fd.h"
 
@@ -40,6 +43,12 @@ class Kvm {
 
   /// KVM_CREATE_VM: a new, empty virtual machine.
   Vm create_vm() const;
+
+  /// KVM_GET_SUPPORTED_CPUID: every CPUID leaf (and subleaf) this host's
+  /// KVM can show a guest, with the feature bits it can virtualize. A VMM
+  /// hands them, adjusted, to Vcpu::set_cpuid(); Linux reads them to decide
+  /// what the CPU can do. Added in chapter 03 for the Linux boot path.
+  std::vector<kvm_cpuid_entry2> supported_cpuid() const;
 
  private:
   UniqueFd fd_;

@@ -8,6 +8,7 @@
 #include <linux/kvm.h>
 
 #include <cstdint>
+#include <span>
 
 #include "support/mapping.h"
 #include "support/unique_fd.h"
@@ -40,6 +41,16 @@ class Vcpu : public ExitSource {
   /// KVM_GET_SREGS / KVM_SET_SREGS: segments, control registers, EFER.
   kvm_sregs sregs() const;
   void set_sregs(const kvm_sregs& sregs);
+
+  /// KVM_SET_CPUID2: what CPUID shows the guest, leaf by leaf (usually
+  /// Kvm::supported_cpuid(), adjusted). Set before the first run().
+  void set_cpuid(std::span<const kvm_cpuid_entry2> entries);
+
+  /// KVM_GET_LAPIC / KVM_SET_LAPIC: the local APIC's 1 KiB register page,
+  /// as the guest would see it at 0xfee00000. REQUIRES: Vm::create_irqchip()
+  /// before this vCPU was made.
+  kvm_lapic_state lapic() const;
+  void set_lapic(const kvm_lapic_state& lapic);
 
   /// KVM_TRANSLATE: what the CPU's own page walk makes of guest-virtual
   /// `address` with the vCPU's current CR3 (valid is 0 when unmapped).
