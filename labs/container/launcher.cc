@@ -125,7 +125,7 @@ void write_id_maps(pid_t child, const ContainerSpec& spec) {
     throw SysError("sethostname", spec.hostname, errno);
   }
   for (auto [fd, target] :
-       {std::pair{spec.stdin_fd, 0}, {spec.stdout_fd, 1}, {spec.stderr_fd, 2}}) {
+       {std::pair{spec.stdin_fd.get(), 0}, {spec.stdout_fd.get(), 1}, {spec.stderr_fd.get(), 2}}) {
     if (fd >= 0 && ::dup2(fd, target) < 0) throw SysError("dup2", std::to_string(fd), errno);
   }
   // Only the three standard streams go in: every other descriptor this

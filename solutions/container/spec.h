@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "container/cgroup.h"
+#include "support/unique_fd.h"
 
 namespace uh::container {
 
@@ -79,8 +80,9 @@ struct ContainerSpec {
   /// A cgroup for the container, made below this process's own cgroups.
   std::optional<CgroupLimits> cgroup_limits;
   std::string cgroup_name;  ///< empty: "uh-container/<pid of the caller>-<n>"
-  /// Where the container's standard streams go (-1: inherit the caller's).
-  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
+  /// Where the container's standard streams go; empty: inherit the
+  /// caller's. Borrowed: the caller keeps them open until start() returns.
+  BorrowedFd stdin_fd, stdout_fd, stderr_fd;
 };
 
 /// The numbers behind the names, checked before anything is created.

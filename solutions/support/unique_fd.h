@@ -38,4 +38,22 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+/// A descriptor someone else owns, lent for a call: the type says "not
+/// mine to close" where a raw int would say nothing. The owner (a UniqueFd)
+/// must outlive every use of the loan. Trivially copyable.
+class BorrowedFd {
+ public:
+  /// Nothing lent (get() is -1).
+  BorrowedFd() = default;
+  /// Lends `owner`'s descriptor; `owner` keeps it and closes it.
+  explicit BorrowedFd(const UniqueFd& owner) noexcept : fd_(owner.get()) {}
+
+  int get() const noexcept { return fd_; }
+  bool valid() const noexcept { return fd_ >= 0; }
+  explicit operator bool() const noexcept { return valid(); }
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace uh

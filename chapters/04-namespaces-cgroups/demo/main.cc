@@ -34,22 +34,15 @@ struct Output {
 Output run(ContainerSpec spec) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  spec.stdout_fd = spec.stderr_fd = fds[1];
+  uh::UniqueFd read_end(fds[0]), write_end(fds[1]);
+  spec.stdout_fd = spec.stderr_fd = uh::BorrowedFd(write_end);
   Output out;
-  try {
-    Container c = Container::start(spec);
-    ::close(fds[1]);
-    fds[1] = -1;
-    char buffer[4096];
-    ssize_t n;
-    while ((n = ::read(fds[0], buffer, sizeof(buffer))) > 0) out.text.append(buffer, n);
-    out.status = c.wait();
-  } catch (...) {
-    ::close(fds[0]);
-    if (fds[1] >= 0) ::close(fds[1]);
-    throw;
-  }
-  ::close(fds[0]);
+  Container c = Container::start(spec);
+  write_end.reset();  // the container holds the only write end now
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(read_end.get(), buffer, sizeof(buffer))) > 0) out.text.append(buffer, n);
+  out.status = c.wait();
   while (!out.text.empty() && out.text.back() == '\n') out.text.pop_back();
   return out;
 }

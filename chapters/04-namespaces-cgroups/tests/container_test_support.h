@@ -54,37 +54,31 @@ struct Outcome {
 
 // Starts `spec` with its stdout and stderr captured, reads both to the end
 // (when every process in the container has gone) and reaps it.
+inline std::pair<UniqueFd, UniqueFd> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
 inline Outcome run(ContainerSpec spec) {
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
-    throw std::runtime_error("pipe");
-  spec.stdout_fd = out[1];
-  spec.stderr_fd = err[1];
-  auto close_all = [&] {
-    for (int fd : {out[0], out[1], err[0], err[1]}) {
-      if (fd >= 0) ::close(fd);
-    }
-  };
+  auto [out_read, out_write] = make_pipe();
+  auto [err_read, err_write] = make_pipe();
+  spec.stdout_fd = BorrowedFd(out_write);
+  spec.stderr_fd = BorrowedFd(err_write);
   Outcome result;
-  try {
-    Container c = Container::start(spec);
-    ::close(out[1]);
-    ::close(err[1]);
-    out[1] = err[1] = -1;
-    auto drain = [](int fd, std::string& into) {
-      char buffer[4096];
-      ssize_t n;
-      while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) into.append(buffer, n);
-    };
-    std::thread err_reader([&] { drain(err[0], result.err); });
-    drain(out[0], result.out);
-    err_reader.join();
-    result.status = c.wait();
-  } catch (...) {
-    close_all();
-    throw;
-  }
-  close_all();
+  Container c = Container::start(spec);
+  // Only the container holds the write ends now: end of file means it is done.
+  out_write.reset();
+  err_write.reset();
+  auto drain = [](const UniqueFd& fd, std::string& into) {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(fd.get(), buffer, sizeof(buffer))) > 0) into.append(buffer, n);
+  };
+  std::thread err_reader([&] { drain(err_read, result.err); });
+  drain(out_read, result.out);
+  err_reader.join();
+  result.status = c.wait();
   return result;
 }
 
