@@ -5,6 +5,7 @@
 #include <seccomp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -31,19 +32,6 @@ void mount_or_throw(const std::string& source, const fs::path& target, const cha
     throw SysError("mount", (type ? std::string(type) + " " : std::string()) + target.string(),
                    errno);
   }
-}
-
-// The flags a mount already has that a remount must repeat. In a user
-// namespace the kernel locks nosuid/nodev/noexec on mounts inherited from the
-// host, and a remount that would clear one fails with EPERM.
-unsigned long locked_flags(const fs::path& path) {
-  struct statvfs s {};
-  if (::statvfs(path.c_str(), &s) != 0) throw SysError("statvfs", path.string(), errno);
-  unsigned long flags = 0;
-  if (s.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-  if (s.f_flag & ST_NODEV) flags |= MS_NODEV;
-  if (s.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
-  return flags;
 }
 
 void bind_read_only(const fs::path& source, const fs::path& target) {
@@ -107,6 +95,30 @@ void mask(const fs::path& path) {
 }
 
 }  // namespace
+
+// In a user namespace the kernel locks nosuid/nodev/noexec on mounts
+// inherited from the host, and a remount that would clear one fails with EPERM.
+unsigned long locked_flags(const fs::path& path) {
+  struct statvfs s {};
+  if (::statvfs(path.c_str(), &s) != 0) throw SysError("statvfs", path.string(), errno);
+  unsigned long flags = 0;
+  if (s.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (s.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (s.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  return flags;
+}
+
+void apply_rlimits(const std::vector<std::pair<int, RlimitSetting>>& rlimits) {
+  for (const auto& [resource, limit] : rlimits) {
+    rlimit r{static_cast<rlim_t>(limit.soft), static_cast<rlim_t>(limit.hard)};
+    if (::setrlimit(resource, &r) != 0) {
+      throw SysError(
+          "setrlimit",
+          limit.name + " " + std::to_string(limit.soft) + ":" + std::to_string(limit.hard), errno,
+          errno == EPERM ? "raising a hard limit needs CAP_SYS_RESOURCE" : "");
+    }
+  }
+}
 
 const std::vector<std::string>& minimal_devices() {
   static const std::vector<std::string> devices = {"null",   "zero",    "full",

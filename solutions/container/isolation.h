@@ -33,6 +33,15 @@ void become_root();
 void enter_rootfs(const std::filesystem::path& rootfs, const std::vector<std::string>& masked,
                   const std::vector<std::string>& readonly);
 
+/// The nosuid/nodev/noexec flags the mount at `path` has, which a bind
+/// remount must repeat (in a user namespace the kernel locks them).
+/// Throws SysError naming the path when statvfs fails.
+unsigned long locked_flags(const std::filesystem::path& path);
+
+/// Sets each (resource, limit) with setrlimit. Throws SysError naming the
+/// limit; lowering is always allowed, raising a hard limit needs CAP_SYS_RESOURCE.
+void apply_rlimits(const std::vector<std::pair<int, RlimitSetting>>& rlimits);
+
 /// Keeps only the capabilities in `keep` (numbers) in every set.
 void drop_capabilities(const std::vector<int>& keep);
 

@@ -132,15 +132,7 @@ void write_id_maps(pid_t child, const ContainerSpec& spec) {
     throw SysError("close_range", "descriptors 3 and up", errno);
   }
   enter_rootfs(spec.rootfs, spec.masked_paths, spec.readonly_paths);
-  for (const auto& [resource, limit] : resolved.rlimits) {
-    rlimit r{static_cast<rlim_t>(limit.soft), static_cast<rlim_t>(limit.hard)};
-    if (::setrlimit(resource, &r) != 0) {
-      throw SysError(
-          "setrlimit",
-          limit.name + " " + std::to_string(limit.soft) + ":" + std::to_string(limit.hard), errno,
-          errno == EPERM ? "raising a hard limit needs CAP_SYS_RESOURCE" : "");
-    }
-  }
+  apply_rlimits(resolved.rlimits);
   if (::chdir(spec.cwd.c_str()) != 0) throw SysError("chdir", spec.cwd, errno);
   if (spec.capabilities) drop_capabilities(resolved.capabilities_kept);
   if (spec.no_new_privileges) set_no_new_privs();

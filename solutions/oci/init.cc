@@ -78,15 +78,7 @@ void do_mount(const std::string& source, const fs::path& target, const std::stri
 }
 
 // The flags a bind remount must repeat (see chapter 04, "Locked mount flags").
-unsigned long locked_flags(const fs::path& path) {
-  struct statvfs s {};
-  if (::statvfs(path.c_str(), &s) != 0) return 0;
-  unsigned long flags = 0;
-  if (s.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-  if (s.f_flag & ST_NODEV) flags |= MS_NODEV;
-  if (s.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
-  return flags;
-}
+using container::locked_flags;
 
 // Makes the mount point: a directory, or an empty file for a file bind.
 void make_mount_point(const fs::path& target, bool file) {
@@ -309,15 +301,7 @@ Prepared prepare(const InitPlan& plan, SyncSocket& sync) {
     become_terminal_session(slave.get());
   }
   if (c.process.user.umask) ::umask(*c.process.user.umask);
-  for (const auto& [resource, limit] : c.process.rlimit_numbers) {
-    rlimit r{static_cast<rlim_t>(limit.soft), static_cast<rlim_t>(limit.hard)};
-    if (::setrlimit(resource, &r) != 0) {
-      throw SysError(
-          "setrlimit",
-          limit.name + " " + std::to_string(limit.soft) + ":" + std::to_string(limit.hard), errno,
-          errno == EPERM ? "raising a hard limit needs CAP_SYS_RESOURCE" : "");
-    }
-  }
+  container::apply_rlimits(c.process.rlimit_numbers);
   if (::chdir(c.process.cwd.c_str()) != 0) throw SysError("chdir", c.process.cwd, errno);
   // Without no_new_privs the filter goes in now, while CAP_SYS_ADMIN still
   // allows it; with it, as the very last step (runc's order).

@@ -268,9 +268,8 @@ pid_t create_container(const RuntimeOptions& rt, const CreateOptions& opts) {
   expect(SyncMessage::kHooks);
   // runtime.md "Lifecycle" step 5: createRuntime (and the deprecated
   // prestart) run in the runtime's namespaces, after the namespaces exist.
-  ContainerState creating = state;
   const std::string creating_json = [&] {
-    boost::json::object o = boost::json::parse(state_json(creating, Status::kCreated)).as_object();
+    boost::json::object o = boost::json::parse(state_json(state, Status::kCreated)).as_object();
     o["status"] = "creating";
     return boost::json::serialize(o);
   }();
